@@ -1,0 +1,101 @@
+"""Keras callbacks of the training protocol (SPEC §5): schedules, per-epoch evaluation,
+best-validation weights and the per-epoch history file. Epochs are 1-based everywhere outside Keras.
+"""
+
+import keras
+import numpy as np
+
+from arconvl.metrics import classwise_accuracy, g_mean, per_class_recall
+from arconvl.schedules import step_decay, warmup_then_constant
+
+
+class EpochSchedules(keras.callbacks.Callback):
+    """Sets the learning rates of the network (step decay) and of the radii (warm-up) each epoch."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+    def rates(self, epoch):
+        """(network lr, radius lr) of 1-based ``epoch``."""
+        c = self.config
+        return (
+            step_decay(epoch, c.learning_rate, c.lr_decay_epochs, c.lr_decay_factor),
+            warmup_then_constant(
+                epoch, c.radius_warmup_learning_rate, c.radius_learning_rate, c.radius_warmup_epochs
+            ),
+        )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr, radius_lr = self.rates(epoch + 1)
+        self.model.optimizer.learning_rate.assign(lr)
+        if self.model.radius_optimizer is not None:
+            self.model.radius_optimizer.learning_rate.assign(radius_lr)
+
+    def on_epoch_end(self, epoch, logs=None):
+        lr, radius_lr = self.rates(epoch + 1)
+        logs["lr"] = lr
+        if self.model.radius_optimizer is not None:
+            logs["radius_lr"] = radius_lr
+
+
+def evaluate_recalls(model, images, labels, num_classes):
+    """Per-class recall of the model's nearest-center predictions on a batched image dataset."""
+    predictions = model.predict(images, verbose=0)
+    return per_class_recall(labels, predictions, num_classes)
+
+
+class EpochEvaluation(keras.callbacks.Callback):
+    """Adds the validation and test G-mean and class-wise accuracy of every epoch to its logs.
+
+    ``splits``: name → (batched image dataset, labels), e.g. {"val": ..., "test": ...}.
+    ``last_recalls[name]`` keeps the per-class recalls of the latest epoch.
+    """
+
+    def __init__(self, splits, num_classes):
+        super().__init__()
+        self.splits = splits
+        self.num_classes = num_classes
+        self.last_recalls = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, (images, labels) in self.splits.items():
+            recalls = evaluate_recalls(self.model, images, labels, self.num_classes)
+            self.last_recalls[name] = recalls
+            logs[f"{name}_gmean"] = g_mean(recalls)
+            logs[f"{name}_classwise_acc"] = classwise_accuracy(recalls)
+
+
+class BestWeights(keras.callbacks.Callback):
+    """Keeps the weights of the best ``monitor`` value (ties → the later epoch, as the public code)
+    on disk at ``path`` and in memory, and restores them when training ends."""
+
+    def __init__(self, path, monitor="val_gmean"):
+        super().__init__()
+        self.path = path
+        self.monitor = monitor
+        self.best = -np.inf
+        self.best_epoch = None
+        self.best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = logs[self.monitor]
+        if value >= self.best:
+            self.best, self.best_epoch = value, epoch + 1
+            self.best_weights = self.model.get_weights()
+            self.model.save_weights(self.path)
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+class HistoryWriter(keras.callbacks.Callback):
+    """Appends one row per finished epoch (1-based ``epoch`` column) to a CSV file."""
+
+    def __init__(self, history_file):
+        super().__init__()
+        self.history_file = history_file
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.history_file.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})

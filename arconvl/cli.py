@@ -1,0 +1,133 @@
+"""Command line: ``python -m arconvl train ...``.
+
+Every problem a user can fix (bad arguments, missing or unreadable data, a clashing run
+directory) ends in one line on stderr and exit code 2, with nothing written.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from arconvl.config import resolve_run_config
+from arconvl.data import DATASETS, prepare_splits
+from arconvl.errors import ArconvlError, ConfigError
+from arconvl.methods import METHODS, VARIANTS
+from arconvl.run_files import read_config, read_result
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are a single line on stderr (exit code 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _key_value(text):
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def _method_list():
+    return "\n".join(f"  {name:<18} {method.description}" for name, method in METHODS.items())
+
+
+def build_parser():
+    parser = OneLineParser(prog="python -m arconvl", description="ARConvL and its baselines, reproduced.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    train = commands.add_parser(
+        "train",
+        help="train one method on one q-imbalanced dataset",
+        description="Train one run of the paper's protocol and write RUN_DIR/{run.csv,history.csv,"
+        "config.json,best.weights.h5}. On a finished RUN_DIR, report its result without retraining.",
+        epilog="methods:\n" + _method_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    train.add_argument("--dataset", required=True, choices=DATASETS)
+    train.add_argument("--q", type=int, required=True, help="imbalance: keep 1/q of each even class")
+    train.add_argument("--method", default="arconvl", choices=list(METHODS), metavar="METHOD",
+                       help="one of the methods listed below (default: arconvl)")
+    train.add_argument("--seed", type=int, default=0, help="drives subsampling, split, init, shuffling")
+    train.add_argument("--epochs", type=int, default=None,
+                       help="default: the paper's (50, or 100 on cifar10); other values scale the schedule")
+    train.add_argument("--variant", default="code", choices=VARIANTS,
+                       help="'code' as the authors' public code (default), 'paper' as the paper's text")
+    train.add_argument("--param", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
+                       help="override a method parameter, e.g. --param gamma=0.1 (repeatable)")
+    train.add_argument("--data-dir", type=Path, default=None, help="directory holding the standard files")
+    train.add_argument("--offline", action="store_true", help="never download; fail if no local data")
+    train.add_argument("--out", type=Path, required=True, metavar="RUN_DIR", help="run directory")
+    train.add_argument("--quiet", action="store_true", help="no per-step progress bar")
+    train.set_defaults(handler=run_train)
+    return parser
+
+
+def result_line(row):
+    """The final line of a run: test G-mean and class-wise accuracy in %."""
+    return (
+        f"{row['dataset']} q={row['q']} {row['method']} seed={row['seed']}: "
+        f"test G-mean {100 * float(row['test_gmean']):.2f}%, "
+        f"class-wise accuracy {100 * float(row['test_classwise_acc']):.2f}% "
+        f"(best validation epoch {row['best_epoch']} of {row['epochs']}; last epoch: "
+        f"G-mean {100 * float(row['test_gmean_last']):.2f}%, "
+        f"class-wise accuracy {100 * float(row['test_classwise_acc_last']):.2f}%)"
+    )
+
+
+def _check_out_dir(out, config):
+    """None to train; the finished row when ``out`` holds this very run; an error otherwise."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} exists and is not a directory")
+    finished = read_result(out) if out.is_dir() else None
+    if finished is None:
+        return None
+    previous = read_config(out)
+    differing = sorted(k for k in set(previous) | set(config.to_dict())
+                       if previous.get(k) != config.to_dict().get(k))
+    if differing:
+        raise ConfigError(
+            f"{out} holds a finished run with a different configuration ({', '.join(differing)}); "
+            "choose another --out"
+        )
+    return finished
+
+
+def run_train(args):
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise ConfigError(f"--data-dir {args.data_dir} does not exist or is not a directory")
+    config, notes = resolve_run_config(
+        args.dataset, args.q, args.method, args.seed,
+        epochs=args.epochs, variant=args.variant, method_overrides=dict(args.param),
+    )
+    finished = _check_out_dir(args.out, config)
+    if finished is not None:
+        print(f"{args.out} is finished; not retraining.")
+        print(result_line(finished))
+        return 0
+    splits = prepare_splits(
+        config.dataset, config.q, config.seed, args.data_dir,
+        allow_download=not args.offline, val_fraction=config.val_fraction,
+    )
+    for note in notes:
+        print(f"note: {note}")
+    print(f"data: {config.dataset} from {splits.source}; per-class counts before the split "
+          f"{list(map(int, splits.counts_before_split))}, training split {list(map(int, splits.train_counts))}")
+
+    from arconvl.training import train_run  # imported here: building a model needs Keras
+
+    row = train_run(config, splits, args.out, verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
+    print(result_line(row))
+    return 0
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ArconvlError as error:
+        print(f"python -m arconvl {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,34 @@
+"""Datasets of the paper (SPEC §4): reading the standard files, q-imbalance, the stratified
+train/validation split, and the ``tf.data`` pipelines with the SVHN / CIFAR-10 augmentation.
+
+Typical use::
+
+    splits = prepare_splits("fashion_mnist", q=100, seed=0, data_dir=None)
+    train = train_pipeline(splits.x_train, splits.y_train, seed=0, augment=False, pixel_scale=1.0)
+"""
+
+from arconvl.data.augment import AUGMENTED_DATASETS, augment_batch
+from arconvl.data.catalog import DATASETS, IMAGE_SHAPES, NUM_CLASSES, check_dataset_name, class_counts
+from arconvl.data.imbalance import make_imbalanced, stratified_split
+from arconvl.data.pipeline import eval_pipeline, train_pipeline
+from arconvl.data.sources import SYSTEM_LOCATIONS, ArrayDataset, load_dataset
+from arconvl.data.splits import Splits, prepare_splits
+
+__all__ = [
+    "AUGMENTED_DATASETS",
+    "DATASETS",
+    "IMAGE_SHAPES",
+    "NUM_CLASSES",
+    "SYSTEM_LOCATIONS",
+    "ArrayDataset",
+    "Splits",
+    "augment_batch",
+    "check_dataset_name",
+    "class_counts",
+    "eval_pipeline",
+    "load_dataset",
+    "make_imbalanced",
+    "prepare_splits",
+    "stratified_split",
+    "train_pipeline",
+]

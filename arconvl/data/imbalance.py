@@ -1,0 +1,61 @@
+"""The q-imbalance subsampling and the stratified train/validation split (pure NumPy).
+
+Both draw from a caller's ``numpy.random.Generator``, so one seed fixes the result, and both
+keep the original order of the samples they keep.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from arconvl.data.catalog import NUM_CLASSES
+from arconvl.errors import ConfigError
+
+
+def _check_pair(x, y):
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} samples but {len(y)} labels")
+
+
+def minority_count(n, q):
+    """floor(n / q): how many of an even class's n samples the q-imbalance keeps."""
+    return int(n // q)
+
+
+def make_imbalanced(x, y, q, rng):
+    """Keep a random floor(N_j / q) samples of each even class j and all of each odd class.
+
+    q = 1 keeps everything; q must be a number ≥ 1 (``ConfigError`` otherwise).
+    """
+    if isinstance(q, bool) or not isinstance(q, numbers.Real) or not q >= 1:
+        raise ConfigError(f"imbalance ratio q must be a number >= 1, got {q!r}")
+    _check_pair(x, y)
+    keep = []
+    for j in range(NUM_CLASSES):
+        members = np.flatnonzero(y == j)
+        if j % 2 == 0:
+            members = rng.permutation(members)[:minority_count(len(members), q)]
+        keep.append(members)
+    keep = np.sort(np.concatenate(keep))
+    return x[keep], y[keep]
+
+
+def validation_count(n, val_fraction):
+    """floor(val_fraction · n + 0.5) validation samples of a class of n, leaving at least one for training."""
+    return min(math.floor(val_fraction * n + 0.5), max(n - 1, 0))
+
+
+def stratified_split(x, y, val_fraction, rng):
+    """Per class, move a random ``validation_count(n_j)`` samples to validation.
+
+    Returns (x_train, y_train, x_val, y_val); ``val_fraction`` must lie in [0, 1).
+    """
+    if not 0 <= val_fraction < 1:
+        raise ConfigError(f"validation fraction must lie in [0, 1), got {val_fraction!r}")
+    _check_pair(x, y)
+    is_val = np.zeros(len(y), dtype=bool)
+    for j in range(NUM_CLASSES):
+        members = np.flatnonzero(y == j)
+        is_val[rng.permutation(members)[:validation_count(len(members), val_fraction)]] = True
+    return x[~is_val], y[~is_val], x[is_val], y[is_val]

@@ -1,0 +1,41 @@
+"""One run's data: load a dataset, make it q-imbalanced, split off validation (SPEC §4)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from arconvl.data.catalog import class_counts
+from arconvl.data.imbalance import make_imbalanced, stratified_split
+from arconvl.data.sources import load_dataset
+
+
+@dataclass(frozen=True, eq=False)
+class Splits:
+    """Train / validation / test arrays of one run, with per-class counts and the data source.
+
+    ``counts_before_split``: per class after the imbalance, before the split (supplementary
+    Table 1); ``train_counts``: per class in the training split (the N_j the losses use).
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    counts_before_split: np.ndarray
+    train_counts: np.ndarray
+    val_counts: np.ndarray
+    source: str
+
+
+def prepare_splits(name, q, seed, data_dir=None, allow_download=True, val_fraction=0.1):
+    """The splits of dataset ``name`` at imbalance ratio ``q``; ``seed`` alone fixes the subsample
+    and the split (one ``np.random.default_rng(seed)`` drives both). The test set is untouched."""
+    data = load_dataset(name, data_dir, allow_download=allow_download)
+    rng = np.random.default_rng(seed)
+    x, y = make_imbalanced(data.x_train, data.y_train, q, rng)
+    x_train, y_train, x_val, y_val = stratified_split(x, y, val_fraction, rng)
+    return Splits(x_train, y_train, x_val, y_val, data.x_test, data.y_test,
+                  counts_before_split=class_counts(y), train_counts=class_counts(y_train),
+                  val_counts=class_counts(y_val), source=data.source)

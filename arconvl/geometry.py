@@ -1,0 +1,56 @@
+"""Squared distances and class statistics shared by every loss (SPEC §1–§3).
+
+Everything here is a pure TensorFlow function of its arguments, usable inside a compiled step.
+"""
+
+import tensorflow as tf
+
+# Below this, a squared length is treated as zero when a square root or a ratio is taken.
+TINY = 1e-12
+
+
+def squared_distances(features, centers):
+    """d²(f(x_i), C_j) for every sample i and class j, shape (n, k).
+
+    Expanded as ||f||² − 2 f·C + ||C||² (one matrix product) and clipped at 0 against round-off.
+    """
+    feature_sq = tf.reduce_sum(tf.square(features), axis=1, keepdims=True)
+    center_sq = tf.reduce_sum(tf.square(centers), axis=1)
+    cross = tf.matmul(features, centers, transpose_b=True)
+    return tf.maximum(feature_sq - 2.0 * cross + center_sq[tf.newaxis, :], 0.0)
+
+
+def center_squared_distances(centers):
+    """d²(C_j, C_j') for every pair of centers, shape (k, k), exactly 0 on the diagonal.
+
+    Computed from the differences (k is small), so the diagonal carries no round-off.
+    """
+    diff = centers[:, tf.newaxis, :] - centers[tf.newaxis, :, :]
+    return tf.reduce_sum(tf.square(diff), axis=-1)
+
+
+def safe_sqrt(x):
+    """√x that is 0 (with a zero gradient) where x is below ``TINY``, never NaN."""
+    return tf.sqrt(tf.maximum(x, TINY)) * tf.cast(x > TINY, x.dtype)
+
+
+def true_class_column(matrix, labels):
+    """matrix[i, labels[i]] for every row i, shape (n,)."""
+    return tf.gather(matrix, labels, axis=1, batch_dims=1)
+
+
+def class_priors(class_counts):
+    """π_j = η_j = N_j / Σ N (SPEC §2, §3), float32, shape (k,)."""
+    counts = tf.cast(class_counts, tf.float32)
+    return counts / tf.reduce_sum(counts)
+
+
+def imbalance_weights(class_counts):
+    """α_j = max_j' N_j' / N_j (Eq. 2), float32, shape (k,)."""
+    counts = tf.cast(class_counts, tf.float32)
+    return tf.reduce_max(counts) / tf.maximum(counts, 1.0)
+
+
+def cross_entropy_from_logits(logits, labels):
+    """−log softmax(logits)_{y_i} per sample, shape (n,)."""
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)

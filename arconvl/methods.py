@@ -1,0 +1,124 @@
+"""The registry: the only place that knows which methods exist (SPEC §2, §3).
+
+Every entry maps a method name to its loss function and its default parameters, including the
+ones that depend on the dataset or on the ``code`` / ``paper`` variant. The training code asks the
+registry for a ``ResolvedMethod`` and never branches on a method name.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from arconvl.errors import ConfigError
+from arconvl.losses import ARCONVL_PARTS, CPL_PARTS, arconvl_loss, cpl_loss
+
+VARIANTS = ("code", "paper")
+
+
+@dataclass(frozen=True)
+class Method:
+    """A loss with its defaults.
+
+    ``params``: defaults for every dataset and variant; ``variant_params[v]``: added under variant
+    v; ``dataset_params[d]``: added on dataset d. ``uses_radii``: the loss takes the squared
+    class radii as its third argument and the model learns them.
+    """
+
+    loss: Callable
+    parts: tuple
+    description: str
+    params: Mapping = field(default_factory=dict)
+    variant_params: Mapping = field(default_factory=dict)
+    dataset_params: Mapping = field(default_factory=dict)
+    uses_radii: bool = False
+
+
+@dataclass(frozen=True)
+class ResolvedMethod:
+    """A method with its parameters fixed for one run."""
+
+    name: str
+    loss: Callable
+    parts: tuple
+    params: Mapping
+    uses_radii: bool
+
+    def __call__(self, features, centers, labels, class_counts, radius_sq=None):
+        """The loss and its parts for one batch."""
+        if self.uses_radii:
+            return self.loss(features, centers, radius_sq, labels, class_counts, **self.params)
+        return self.loss(features, centers, labels, class_counts, **self.params)
+
+
+_ARCONVL_VARIANTS = {
+    "code": {"normalize_distribution_alpha": True},
+    "paper": {"normalize_distribution_alpha": False},
+}
+
+
+def _arconvl(description, **params):
+    return Method(
+        loss=arconvl_loss,
+        parts=ARCONVL_PARTS,
+        description=description,
+        params={"gamma": 0.05, "fixed_beta": None, "fixed_sigma2": None, "center_term": True, **params},
+        variant_params=_ARCONVL_VARIANTS,
+        uses_radii=True,
+    )
+
+
+METHODS = {
+    "arconvl": _arconvl("ARConvL, Eq. 1-8"),
+    "cpl": Method(cpl_loss, CPL_PARTS, "CPL: distance-based cross-entropy", {"temperature": 1.0}),
+    # Table 2 ablations.
+    "arconvl_beta0": _arconvl("ARConvL with beta fixed to 0 (no L_D)", fixed_beta=0.0),
+    "arconvl_beta0.5": _arconvl("ARConvL with beta fixed to 0.5", fixed_beta=0.5),
+    "arconvl_beta1": _arconvl("ARConvL with beta fixed to 1", fixed_beta=1.0),
+    "arconvl_sigma0": _arconvl("ARConvL with sigma^2 fixed to 0 (no margin)", fixed_sigma2=0.0),
+    "arconvl_sigma0.5": _arconvl("ARConvL with sigma^2 fixed to 0.5", fixed_sigma2=0.5),
+    "arconvl_sigma1": _arconvl("ARConvL with sigma^2 fixed to 1", fixed_sigma2=1.0),
+    "arc_c": _arconvl("ARC-C: ARConvL without the class-center term of L_M", center_term=False),
+}
+
+
+def _coerce(key, value, default):
+    """``value`` (possibly a command-line string) converted to the type of ``default``."""
+    if isinstance(default, bool):
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"parameter {key!r} must be true or false, got {value!r}")
+    if default is None:  # an optional number, such as fixed_beta: None or "none" keeps it off
+        if value is None or str(value).strip().lower() == "none":
+            return None
+        default = 0.0
+    if isinstance(value, type(default)):
+        return value
+    try:
+        return type(default)(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"parameter {key!r} must be of type {type(default).__name__}, got {value!r}"
+        ) from None
+
+
+def resolve_method(name, *, dataset, variant="code", overrides=None):
+    """The method ``name`` with defaults ← variant ← dataset ← ``overrides`` parameters."""
+    if name not in METHODS:
+        raise ConfigError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
+    if variant not in VARIANTS:
+        raise ConfigError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    method = METHODS[name]
+    params = {
+        **method.params,
+        **method.variant_params.get(variant, {}),
+        **method.dataset_params.get(dataset, {}),
+    }
+    for key, value in (overrides or {}).items():
+        if key not in params:
+            raise ConfigError(
+                f"method {name!r} has no parameter {key!r}; it has {', '.join(sorted(params)) or 'none'}"
+            )
+        params[key] = _coerce(key, value, params[key])
+    return ResolvedMethod(name, method.loss, method.parts, params, method.uses_radii)
