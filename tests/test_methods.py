@@ -1,0 +1,190 @@
+"""The method registry (SPEC §2, §3): names, variants, ablations, override coercion and errors."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from arconvl.errors import ConfigError
+from arconvl.losses import arconvl_loss, cpl_loss
+from arconvl.methods import METHODS, VARIANTS, ResolvedMethod, resolve_method
+
+DATASETS = ("mnist", "fashion_mnist", "svhn", "cifar10")
+ARCONVL_FAMILY = [name for name in METHODS if METHODS[name].loss is arconvl_loss]
+
+
+def test_variants_are_code_and_paper():
+    assert tuple(VARIANTS) == ("code", "paper")
+
+
+def test_expected_names_are_registered():
+    expected = {
+        "arconvl", "cpl", "arc_c",
+        "arconvl_beta0", "arconvl_beta0.5", "arconvl_beta1",
+        "arconvl_sigma0", "arconvl_sigma0.5", "arconvl_sigma1",
+    }
+    assert expected <= set(METHODS)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("variant", ["code", "paper"])
+def test_every_method_resolves(name, dataset, variant):
+    resolved = resolve_method(name, dataset=dataset, variant=variant)
+    assert isinstance(resolved, ResolvedMethod)
+    assert resolved.name == name
+    assert resolved.loss is METHODS[name].loss
+    assert tuple(resolved.parts) == tuple(METHODS[name].parts)
+    assert resolved.uses_radii == (METHODS[name].loss is arconvl_loss)
+
+
+def test_default_variant_is_code():
+    assert resolve_method("arconvl", dataset="mnist").params["normalize_distribution_alpha"] is True
+
+
+@pytest.mark.parametrize("name", ARCONVL_FAMILY)
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_arconvl_variant_switches_alpha_normalisation(name, dataset):
+    code = resolve_method(name, dataset=dataset, variant="code").params
+    paper = resolve_method(name, dataset=dataset, variant="paper").params
+    assert code["normalize_distribution_alpha"] is True
+    assert paper["normalize_distribution_alpha"] is False
+    assert code["gamma"] == 0.05 and paper["gamma"] == 0.05
+
+
+def test_arconvl_family_contains_all_ablations():
+    assert set(ARCONVL_FAMILY) >= {
+        "arconvl", "arc_c", "arconvl_beta0", "arconvl_beta0.5", "arconvl_beta1",
+        "arconvl_sigma0", "arconvl_sigma0.5", "arconvl_sigma1",
+    }
+
+
+@pytest.mark.parametrize("name, key, value", [
+    ("arconvl", None, None),
+    ("arconvl_beta0", "fixed_beta", 0.0),
+    ("arconvl_beta0.5", "fixed_beta", 0.5),
+    ("arconvl_beta1", "fixed_beta", 1.0),
+    ("arconvl_sigma0", "fixed_sigma2", 0.0),
+    ("arconvl_sigma0.5", "fixed_sigma2", 0.5),
+    ("arconvl_sigma1", "fixed_sigma2", 1.0),
+    ("arc_c", "center_term", False),
+])
+def test_ablation_parameters(name, key, value):
+    params = resolve_method(name, dataset="cifar10").params
+    defaults = {"fixed_beta": None, "fixed_sigma2": None, "center_term": True}
+    if key is not None:
+        defaults[key] = value
+    for param, expected in defaults.items():
+        if expected is None or isinstance(expected, bool):
+            assert params[param] is expected, param
+        else:
+            assert params[param] == expected and type(params[param]) is float, param
+
+
+def test_cpl_defaults():
+    params = resolve_method("cpl", dataset="svhn").params
+    assert params == {"temperature": 1.0}
+
+
+def test_overrides_are_coerced():
+    params = resolve_method(
+        "arconvl", dataset="mnist", variant="paper",
+        overrides={"gamma": "0.1", "center_term": "false", "fixed_beta": "0.3"},
+    ).params
+    assert params["gamma"] == 0.1 and type(params["gamma"]) is float
+    assert params["center_term"] is False
+    assert params["fixed_beta"] == 0.3 and type(params["fixed_beta"]) is float
+    assert params["normalize_distribution_alpha"] is False  # overrides leave the variant alone
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("true", True), ("True", True), ("1", True), ("yes", True),
+    ("false", False), ("FALSE", False), ("0", False), ("no", False),
+    (True, True), (False, False),
+])
+def test_bool_coercion(text, expected):
+    params = resolve_method("arconvl", dataset="mnist", overrides={"center_term": text}).params
+    assert params["center_term"] is expected
+
+
+def test_numeric_overrides_keep_float_type():
+    params = resolve_method(
+        "arconvl", dataset="mnist", overrides={"gamma": 1, "fixed_sigma2": "0.5"},
+    ).params
+    assert params["gamma"] == 1.0 and type(params["gamma"]) is float
+    assert params["fixed_sigma2"] == 0.5 and type(params["fixed_sigma2"]) is float
+    cpl = resolve_method("cpl", dataset="mnist", overrides={"temperature": "0.5"}).params
+    assert cpl["temperature"] == 0.5 and type(cpl["temperature"]) is float
+
+
+def test_overrides_do_not_leak_into_registry():
+    resolve_method("arconvl", dataset="mnist", overrides={"gamma": "0.3"})
+    assert resolve_method("arconvl", dataset="mnist").params["gamma"] == 0.05
+    assert METHODS["arconvl"].params["gamma"] == 0.05
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(name="no_such_method", dataset="mnist"),
+    dict(name="arconvl", dataset="mnist", variant="authors"),
+    dict(name="arconvl", dataset="mnist", overrides={"temperature": "1.0"}),
+    dict(name="cpl", dataset="mnist", overrides={"gamma": "0.1"}),
+    dict(name="arconvl", dataset="mnist", overrides={"gamma": "abc"}),
+    dict(name="arconvl", dataset="mnist", overrides={"fixed_beta": "abc"}),
+    dict(name="cpl", dataset="mnist", overrides={"temperature": "abc"}),
+    dict(name="arconvl", dataset="mnist", overrides={"center_term": "maybe"}),
+])
+def test_bad_requests_raise_config_error(kwargs):
+    name = kwargs.pop("name")
+    with pytest.raises(ConfigError):
+        resolve_method(name, **kwargs)
+
+
+def _batch(seed=0, k=10, dim=8, n=32):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(k, dim)) * 1.5
+    labels = rng.integers(0, k, size=n)
+    features = centers[labels] + rng.normal(size=(n, dim)) * 0.7
+    return (
+        tf.constant(features, tf.float32), tf.constant(centers, tf.float32),
+        tf.constant(rng.uniform(0.2, 4.0, size=k), tf.float32), tf.constant(labels, tf.int32),
+        tf.constant(rng.integers(10, 5000, size=k)),
+    )
+
+
+@pytest.mark.parametrize("name", ARCONVL_FAMILY)
+@pytest.mark.parametrize("variant", ["code", "paper"])
+def test_resolved_arconvl_matches_direct_call(name, variant):
+    features, centers, radius_sq, labels, counts = _batch()
+    overrides = {"gamma": "0.1"}
+    resolved = resolve_method(name, dataset="fashion_mnist", variant=variant, overrides=overrides)
+    loss, parts = resolved(features, centers, labels, counts, radius_sq=radius_sq)
+    direct_kwargs = {
+        "gamma": 0.1,
+        "fixed_beta": {"arconvl_beta0": 0.0, "arconvl_beta0.5": 0.5, "arconvl_beta1": 1.0}.get(name),
+        "fixed_sigma2": {"arconvl_sigma0": 0.0, "arconvl_sigma0.5": 0.5, "arconvl_sigma1": 1.0}.get(name),
+        "center_term": name != "arc_c",
+        "normalize_distribution_alpha": variant == "code",
+    }
+    direct_loss, direct_parts = arconvl_loss(features, centers, radius_sq, labels, counts, **direct_kwargs)
+    assert float(loss) == pytest.approx(float(direct_loss), rel=1e-7)
+    assert set(parts) == set(resolved.parts)
+    for key in parts:
+        assert float(parts[key]) == pytest.approx(float(direct_parts[key]), rel=1e-7), key
+
+
+def test_resolved_variants_give_different_numbers():
+    features, centers, radius_sq, labels, counts = _batch(1)
+    code = resolve_method("arconvl", dataset="mnist", variant="code")
+    paper = resolve_method("arconvl", dataset="mnist", variant="paper")
+    _, p_code = code(features, centers, labels, counts, radius_sq=radius_sq)
+    _, p_paper = paper(features, centers, labels, counts, radius_sq=radius_sq)
+    assert float(p_code["distribution"]) < float(p_paper["distribution"])
+
+
+def test_resolved_cpl_matches_direct_call():
+    features, centers, _, labels, counts = _batch(2)
+    resolved = resolve_method("cpl", dataset="cifar10", overrides={"temperature": "0.5"})
+    loss, parts = resolved(features, centers, labels, counts)
+    direct_loss, _ = cpl_loss(features, centers, labels, counts, temperature=0.5)
+    assert float(loss) == pytest.approx(float(direct_loss), rel=1e-7)
+    assert set(parts) == {"cross_entropy"}
+    assert not resolved.uses_radii
