@@ -122,6 +122,8 @@ def run_train(args):
 
 
 def main(argv=None):
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # progress shows up at once in a redirected log
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

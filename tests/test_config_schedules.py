@@ -1,0 +1,101 @@
+"""The resolved run configuration, its variants, and the learning-rate schedules (SPEC §2, §5)."""
+
+import pytest
+
+from arconvl.callbacks import EpochSchedules
+from arconvl.config import resolve_run_config
+from arconvl.errors import ConfigError
+from arconvl.schedules import scale_epoch, step_decay, warmup_then_constant
+
+
+def lr_per_epoch(config):
+    schedules = EpochSchedules(config)
+    return [schedules.rates(epoch) for epoch in range(1, config.epochs + 1)]
+
+
+def first_epochs_at(rates, value):
+    return [epoch for epoch, (lr, _) in enumerate(rates, start=1) if lr == pytest.approx(value)][:1]
+
+
+@pytest.mark.parametrize(
+    "dataset, variant, decays",
+    [
+        ("fashion_mnist", "paper", (26, 41)),  # "decay by 0.1 at the 26-th and 41-th epochs"
+        ("fashion_mnist", "code", (27, 42)),   # the code tests the 0-based index against 25 / 40
+        ("svhn", "paper", (26, 41)),
+        ("cifar10", "paper", (51, 81)),
+        ("cifar10", "code", (52, 82)),
+    ],
+)
+def test_paper_schedule_per_dataset_and_variant(dataset, variant, decays):
+    config, notes = resolve_run_config(dataset, 100, "arconvl", 0, variant=variant)
+    assert notes == []
+    assert config.epochs == (100 if dataset == "cifar10" else 50)
+    rates = lr_per_epoch(config)
+    assert first_epochs_at(rates, 0.1) == [1]
+    assert first_epochs_at(rates, 0.01) == [decays[0]]
+    assert first_epochs_at(rates, 0.001) == [decays[1]]
+    radius = [radius_lr for _, radius_lr in rates]
+    assert radius[:3] == [0.001] * 3 and set(radius[3:]) == {0.01}  # radii: 0.001 for 3 epochs
+
+
+def test_variants_differ_as_documented():
+    code, _ = resolve_run_config("fashion_mnist", 10, "arconvl", 0, variant="code")
+    paper, _ = resolve_run_config("fashion_mnist", 10, "arconvl", 0, variant="paper")
+    assert (code.momentum, code.pixel_scale, code.method_params["normalize_distribution_alpha"]) == (0.0, 1.0, True)
+    assert (paper.momentum, paper.pixel_scale, paper.method_params["normalize_distribution_alpha"]) == (
+        0.9, 1 / 255, False)
+
+
+def test_backbone_and_augmentation_per_dataset():
+    expected = {"mnist": ("small_cnn", False), "fashion_mnist": ("small_cnn", False),
+                "svhn": ("resnet44", True), "cifar10": ("resnet44", True)}
+    for dataset, (backbone, augment) in expected.items():
+        config, _ = resolve_run_config(dataset, 1, "cpl", 0)
+        assert (config.backbone, config.augment, config.batch_size, config.learning_rate) == (backbone, augment, 128, 0.1)
+
+
+def test_shorter_run_keeps_the_schedule_shape_and_says_so():
+    config, notes = resolve_run_config("fashion_mnist", 100, "arconvl", 0, epochs=10, variant="paper")
+    # 26 → after 25/50 of training = epoch 6 of 10; 41 → after 40/50 = epoch 9; warm-up 3/50 → 1 epoch.
+    assert config.lr_decay_epochs == (6, 9)
+    assert config.radius_warmup_epochs == 1
+    assert len(notes) == 1 and "10 epochs instead of the paper's 50" in notes[0] and "6, 9" in notes[0]
+
+
+def test_scale_epoch_is_the_identity_at_the_paper_length():
+    for epoch in range(1, 51):
+        assert scale_epoch(epoch, 50, 50) == epoch
+    assert scale_epoch(26, 50, 100) == 51 and scale_epoch(41, 50, 100) == 81
+
+
+def test_step_decay_and_warmup_by_hand():
+    assert [step_decay(e, 0.1, (3, 5)) for e in range(1, 7)] == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+    assert [warmup_then_constant(e, 0.001, 0.01, 2) for e in (1, 2, 3)] == [0.001, 0.001, 0.01]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"dataset": "imagenet"}, "unknown dataset"),
+        ({"q": 0}, "q must be"),
+        ({"seed": -1}, "seed must be"),
+        ({"epochs": 0}, "epochs must be"),
+        ({"method": "nope"}, "unknown method"),
+        ({"variant": "mine"}, "unknown variant"),
+    ],
+)
+def test_bad_values_are_rejected_by_name(kwargs, message):
+    args = {"dataset": "mnist", "q": 10, "method": "arconvl", "seed": 0, **kwargs}
+    options = {k: args.pop(k) for k in ("epochs", "variant") if k in args}
+    with pytest.raises(ConfigError, match=message):
+        resolve_run_config(args["dataset"], args["q"], args["method"], args["seed"], **options)
+
+
+def test_config_round_trips_through_json_and_flattens_params():
+    import json
+
+    config, _ = resolve_run_config("mnist", 10, "arconvl", 0, method_overrides={"gamma": "0.1"})
+    assert json.loads(config.to_json())["method_params"]["gamma"] == 0.1
+    flat = config.flat()
+    assert flat["param.gamma"] == 0.1 and flat["lr_decay_epochs"] == "27;42" and "method_params" not in flat
