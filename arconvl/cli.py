@@ -13,6 +13,7 @@ from arconvl.data import DATASETS, prepare_splits
 from arconvl.errors import ArconvlError, ConfigError
 from arconvl.methods import METHODS, VARIANTS
 from arconvl.run_files import read_config, read_result
+from arconvl.run_options import read_run_options
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -44,14 +45,16 @@ def build_parser():
         epilog="methods:\n" + _method_list(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--dataset", required=True, choices=DATASETS)
-    train.add_argument("--q", type=int, required=True, help="imbalance: keep 1/q of each even class")
-    train.add_argument("--method", default="arconvl", choices=list(METHODS), metavar="METHOD",
+    train.add_argument("--config", type=Path, default=None, metavar="FILE",
+                       help="TOML file of run options and [params]; the command line wins over it")
+    train.add_argument("--dataset", choices=DATASETS, help="required here or in --config")
+    train.add_argument("--q", type=int, help="imbalance: keep 1/q of each even class (required here or in --config)")
+    train.add_argument("--method", choices=list(METHODS), metavar="METHOD",
                        help="one of the methods listed below (default: arconvl)")
-    train.add_argument("--seed", type=int, default=0, help="drives subsampling, split, init, shuffling")
-    train.add_argument("--epochs", type=int, default=None,
+    train.add_argument("--seed", type=int, help="drives subsampling, split, init, shuffling (default: 0)")
+    train.add_argument("--epochs", type=int,
                        help="default: the paper's (50, or 100 on cifar10); other values scale the schedule")
-    train.add_argument("--variant", default="code", choices=VARIANTS,
+    train.add_argument("--variant", choices=VARIANTS,
                        help="'code' as the authors' public code (default), 'paper' as the paper's text")
     train.add_argument("--param", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
                        help="override a method parameter, e.g. --param gamma=0.1 (repeatable)")
@@ -93,12 +96,29 @@ def _check_out_dir(out, config):
     return finished
 
 
+RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code"}
+
+
+def _run_options(args):
+    """Run options: the defaults, then the --config file, then the command line."""
+    from_file = read_run_options(args.config) if args.config is not None else {}
+    params = {**from_file.pop("params", {}), **dict(args.param)}
+    options = {**RUN_DEFAULTS, **from_file}
+    options.update({key: getattr(args, key) for key in ("dataset", "q", *RUN_DEFAULTS)
+                    if getattr(args, key) is not None})
+    for key in ("dataset", "q"):
+        if key not in options:
+            raise ConfigError(f"--{key} is required (on the command line or in --config)")
+    return options, params
+
+
 def run_train(args):
     if args.data_dir is not None and not args.data_dir.is_dir():
         raise ConfigError(f"--data-dir {args.data_dir} does not exist or is not a directory")
+    options, params = _run_options(args)
     config, notes = resolve_run_config(
-        args.dataset, args.q, args.method, args.seed,
-        epochs=args.epochs, variant=args.variant, method_overrides=dict(args.param),
+        options["dataset"], options["q"], options["method"], options["seed"],
+        epochs=options["epochs"], variant=options["variant"], method_overrides=params,
     )
     finished = _check_out_dir(args.out, config)
     if finished is not None:

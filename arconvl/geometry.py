@@ -54,3 +54,23 @@ def imbalance_weights(class_counts):
 def cross_entropy_from_logits(logits, labels):
     """−log softmax(logits)_{y_i} per sample, shape (n,)."""
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def class_balanced_weights(class_counts, beta):
+    """w_c = (1 − β) / (1 − β^{N_c}), rescaled so that Σ_c w_c = k (Cui et al. 2019)."""
+    counts = tf.cast(class_counts, tf.float32)
+    effective_number = 1.0 - tf.pow(tf.constant(beta, tf.float32), counts)
+    weights = (1.0 - beta) / tf.maximum(effective_number, TINY)
+    return weights * tf.cast(tf.size(counts), tf.float32) / tf.reduce_sum(weights)
+
+
+def inverse_frequency_weights(class_counts):
+    """w_c ∝ 1 / N_c, rescaled so that Σ_c w_c = k."""
+    weights = 1.0 / tf.maximum(tf.cast(class_counts, tf.float32), 1.0)
+    return weights * tf.cast(tf.size(weights), tf.float32) / tf.reduce_sum(weights)
+
+
+def softmax_focal_terms(logits, labels, gamma):
+    """−(1 − p_{i,y_i})^γ log p_{i,y_i} per sample, p = softmax(logits) (Lin et al. 2017)."""
+    log_p = -cross_entropy_from_logits(logits, labels)
+    return -tf.pow(1.0 - tf.exp(log_p), gamma) * log_p

@@ -9,7 +9,25 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from arconvl.errors import ConfigError
-from arconvl.losses import ARCONVL_PARTS, CPL_PARTS, arconvl_loss, cpl_loss
+from arconvl.losses import (
+    AFFINITY_PARTS,
+    ARCONVL_PARTS,
+    CB_FOCAL_PARTS,
+    CB_PARTS,
+    CPL_PARTS,
+    FOCAL_PARTS,
+    GCPL_PARTS,
+    LA_PARTS,
+    affinity_loss,
+    arconvl_loss,
+    cb_focal_loss,
+    cb_loss,
+    cpl_loss,
+    focal_loss,
+    gcpl_loss,
+    la_loss,
+)
+from arconvl.losses.reweighting import CB_FOCAL_FORMS, FOCAL_CLASS_WEIGHTS
 
 VARIANTS = ("code", "paper")
 
@@ -20,7 +38,8 @@ class Method:
 
     ``params``: defaults for every dataset and variant; ``variant_params[v]``: added under variant
     v; ``dataset_params[d]``: added on dataset d. ``uses_radii``: the loss takes the squared
-    class radii as its third argument and the model learns them.
+    class radii as its third argument and the model learns them. ``choices[p]``: the values a
+    string parameter p may take.
     """
 
     loss: Callable
@@ -30,6 +49,7 @@ class Method:
     variant_params: Mapping = field(default_factory=dict)
     dataset_params: Mapping = field(default_factory=dict)
     uses_radii: bool = False
+    choices: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,9 +87,31 @@ def _arconvl(description, **params):
 
 
 METHODS = {
-    "arconvl": _arconvl("ARConvL, Eq. 1-8"),
+    # Table 1: the seven baselines (supplementary Table 2 for their parameters) and ARConvL.
     "cpl": Method(cpl_loss, CPL_PARTS, "CPL: distance-based cross-entropy", {"temperature": 1.0}),
-    # Table 2 ablations.
+    "gcpl": Method(
+        gcpl_loss, GCPL_PARTS, "GCPL: CPL + lambda x prototype loss",
+        {"weight": 0.1, "temperature": 1.0, "halve_prototype_loss": False},
+    ),
+    "focal": Method(
+        focal_loss, FOCAL_PARTS, "Focal loss, softmax form", {"gamma": 2.0, "class_weight": "none"},
+        choices={"class_weight": FOCAL_CLASS_WEIGHTS},
+    ),
+    "cb": Method(cb_loss, CB_PARTS, "Class-balanced softmax cross-entropy", {"beta": 0.9999}),
+    "cb_focal": Method(
+        cb_focal_loss, CB_FOCAL_PARTS, "Class-balanced focal loss",
+        {"beta": 0.9999, "gamma": 2.0, "form": "softmax"},
+        dataset_params={"inaturalist2018": {"beta": 0.999, "gamma": 0.5}},
+        choices={"form": CB_FOCAL_FORMS},
+    ),
+    "affinity": Method(
+        affinity_loss, AFFINITY_PARTS, "Max-margin Gaussian affinity + diversity regulariser",
+        {"margin": 0.43, "sigma": 10.0, "diversity_weight": 1.0},
+        dataset_params={"mnist": {"margin": 0.75}, "fashion_mnist": {"margin": 0.75}},
+    ),
+    "la": Method(la_loss, LA_PARTS, "Logit-adjusted cross-entropy", {"tau": 1.0}),
+    "arconvl": _arconvl("ARConvL, Eq. 1-8"),
+    # Table 2: the ARConvL ablations.
     "arconvl_beta0": _arconvl("ARConvL with beta fixed to 0 (no L_D)", fixed_beta=0.0),
     "arconvl_beta0.5": _arconvl("ARConvL with beta fixed to 0.5", fixed_beta=0.5),
     "arconvl_beta1": _arconvl("ARConvL with beta fixed to 1", fixed_beta=1.0),
@@ -78,6 +120,12 @@ METHODS = {
     "arconvl_sigma1": _arconvl("ARConvL with sigma^2 fixed to 1", fixed_sigma2=1.0),
     "arc_c": _arconvl("ARC-C: ARConvL without the class-center term of L_M", center_term=False),
 }
+
+TABLE1_METHODS = ("cpl", "gcpl", "focal", "cb", "cb_focal", "affinity", "la", "arconvl")
+ABLATION_METHODS = (
+    "arconvl_beta0", "arconvl_beta0.5", "arconvl_beta1",
+    "arconvl_sigma0", "arconvl_sigma0.5", "arconvl_sigma1", "arc_c",
+)
 
 
 def _coerce(key, value, default):
@@ -121,4 +169,8 @@ def resolve_method(name, *, dataset, variant="code", overrides=None):
                 f"method {name!r} has no parameter {key!r}; it has {', '.join(sorted(params)) or 'none'}"
             )
         params[key] = _coerce(key, value, params[key])
+        if key in method.choices and params[key] not in method.choices[key]:
+            raise ConfigError(
+                f"parameter {key!r} of {name!r} must be one of {', '.join(method.choices[key])}, got {value!r}"
+            )
     return ResolvedMethod(name, method.loss, method.parts, params, method.uses_radii)

@@ -1,0 +1,46 @@
+"""A run's options from a TOML file (``train --config FILE``), validated key by key.
+
+    dataset = "fashion_mnist"
+    q = 100
+    method = "cb_focal"
+    seed = 0
+    epochs = 10            # optional; default: the paper's
+    variant = "code"       # optional
+    [params]               # optional method-parameter overrides
+    gamma = 1.0
+
+Options given on the command line win over the file.
+"""
+
+import tomllib
+
+from arconvl.errors import ConfigError
+
+RUN_OPTION_TYPES = {"dataset": str, "q": int, "method": str, "seed": int, "epochs": int, "variant": str}
+
+
+def read_run_options(path):
+    """The options of a TOML run file as a dict (``params`` as a dict of overrides)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"cannot read config {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config {path} is not valid TOML: {error}") from None
+    options = {}
+    for key, value in raw.items():
+        if key == "params":
+            if not isinstance(value, dict):
+                raise ConfigError(f"config {path}: 'params' must be a table of parameter = value")
+            options["params"] = dict(value)
+        elif key in RUN_OPTION_TYPES:
+            expected = RUN_OPTION_TYPES[key]
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise ConfigError(f"config {path}: {key!r} must be {expected.__name__}, got {value!r}")
+            options[key] = value
+        else:
+            raise ConfigError(
+                f"config {path}: unknown key {key!r}; known: {', '.join([*RUN_OPTION_TYPES, 'params'])}"
+            )
+    return options
