@@ -3,6 +3,8 @@
 Everything here is a pure TensorFlow function of its arguments, usable inside a compiled step.
 """
 
+import math
+
 import tensorflow as tf
 
 # Below this, a squared length is treated as zero when a square root or a ratio is taken.
@@ -57,9 +59,13 @@ def cross_entropy_from_logits(logits, labels):
 
 
 def class_balanced_weights(class_counts, beta):
-    """w_c = (1 − β) / (1 − β^{N_c}), rescaled so that Σ_c w_c = k (Cui et al. 2019)."""
+    """w_c = (1 − β) / (1 − β^{N_c}), rescaled so that Σ_c w_c = k (Cui et al. 2019).
+
+    1 − β^N is computed as −expm1(N · log1p(−(1 − β))) with log1p taken in double precision, so a
+    β as close to 1 as 0.9999 loses nothing to float32 round-off.
+    """
     counts = tf.cast(class_counts, tf.float32)
-    effective_number = 1.0 - tf.pow(tf.constant(beta, tf.float32), counts)
+    effective_number = -tf.math.expm1(counts * math.log1p(-(1.0 - beta)))
     weights = (1.0 - beta) / tf.maximum(effective_number, TINY)
     return weights * tf.cast(tf.size(counts), tf.float32) / tf.reduce_sum(weights)
 

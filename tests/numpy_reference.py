@@ -166,3 +166,165 @@ def cpl_reference(features, centers, labels, *, temperature=1.0):
         logits = [-_dist(features[i], centers[j]) ** 2 / temperature for j in range(centers.shape[0])]
         total += _logsumexp(logits) - logits[y]
     return total / len(labels)
+
+
+# ---------------------------------------------------------------------------------------------
+# The other six baselines of SPEC §3 (GCPL, Focal, CB, CB Focal, Affinity, LA), float64, loops.
+# d_ij = d²(f(x_i), C_j), z_ij = −d_ij, p_i = softmax(z_i).
+# ---------------------------------------------------------------------------------------------
+
+
+def _sq_dist(a, b):
+    """Squared Euclidean distance between two vectors."""
+    return _dist(a, b) ** 2
+
+
+def _log_softmax(values, index):
+    """log softmax(values)[index]."""
+    return values[index] - _logsumexp(values)
+
+
+def _prepare(features, centers, labels):
+    features = np.asarray(features, dtype=np.float64)
+    centers = np.asarray(centers, dtype=np.float64)
+    labels = [int(y) for y in np.asarray(labels)]
+    return features, centers, labels
+
+
+def _distance_logits(features, centers, i):
+    """z_i = [−d²(f(x_i), C_j) for j]."""
+    return [-_sq_dist(features[i], centers[j]) for j in range(centers.shape[0])]
+
+
+def class_balanced_weights_reference(class_counts, beta):
+    """w_c = (1 − β) / (1 − β^{N_c}), rescaled so that Σ_c w_c = k (Cui et al. 2019)."""
+    counts = [float(c) for c in np.asarray(class_counts)]
+    raw = [(1.0 - beta) / (1.0 - beta**n) for n in counts]
+    total = sum(raw)
+    return [w * len(counts) / total for w in raw]
+
+
+def inverse_frequency_weights_reference(class_counts):
+    """w_c ∝ 1 / N_c, rescaled so that Σ_c w_c = k."""
+    counts = [float(c) for c in np.asarray(class_counts)]
+    raw = [1.0 / n for n in counts]
+    total = sum(raw)
+    return [w * len(counts) / total for w in raw]
+
+
+def gcpl_reference(features, centers, labels, *, weight=0.1, temperature=1.0, halve_prototype_loss=False):
+    """CPL + λ (1/B) Σ_i d_{i,y_i} (× ½ when ``halve_prototype_loss``); returns a dict."""
+    features, centers, labels = _prepare(features, centers, labels)
+    cross_entropy = cpl_reference(features, centers, labels, temperature=temperature)
+    prototype = 0.0
+    for i, y in enumerate(labels):
+        prototype += _sq_dist(features[i], centers[y])
+    prototype /= len(labels)
+    if halve_prototype_loss:
+        prototype *= 0.5
+    return {"loss": cross_entropy + weight * prototype, "cross_entropy": cross_entropy, "prototype": prototype}
+
+
+def _softmax_focal_term(logits, y, gamma):
+    """−(1 − p_y)^γ log p_y for one sample."""
+    log_p = _log_softmax(logits, y)
+    return -((1.0 - math.exp(log_p)) ** gamma) * log_p
+
+
+def focal_reference(features, centers, labels, class_counts=None, *, gamma=2.0, class_weight="none"):
+    """(1/B) Σ_i w_{y_i} · (−(1 − p_{i,y_i})^γ log p_{i,y_i}); w = 1 or inverse frequency."""
+    features, centers, labels = _prepare(features, centers, labels)
+    k = centers.shape[0]
+    weights = inverse_frequency_weights_reference(class_counts) if class_weight == "inverse_frequency" else [1.0] * k
+    total = 0.0
+    for i, y in enumerate(labels):
+        total += weights[y] * _softmax_focal_term(_distance_logits(features, centers, i), y, gamma)
+    return total / len(labels)
+
+
+def cb_reference(features, centers, labels, class_counts, *, beta=0.9999):
+    """(1/B) Σ_i w_{y_i} · (−log p_{i,y_i}) with the class-balanced weights."""
+    features, centers, labels = _prepare(features, centers, labels)
+    weights = class_balanced_weights_reference(class_counts, beta)
+    total = 0.0
+    for i, y in enumerate(labels):
+        total += -weights[y] * _log_softmax(_distance_logits(features, centers, i), y)
+    return total / len(labels)
+
+
+def _softplus(x):
+    """log(1 + e^x), stable for either sign."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def sigmoid_focal_reference_terms(logits, y, gamma):
+    """The CB paper's sigmoid focal term of one sample: Σ_j (1 − p_t)^γ · BCE(z_j, t_j), t_j = 1[j = y],
+    p_t = σ(z_j) if t_j = 1 else 1 − σ(z_j); the modulator is computed directly from σ(z)."""
+    total = 0.0
+    for j, z in enumerate(logits):
+        p = _sigmoid(z)
+        if j == y:
+            p_t, bce = p, _softplus(-z)  # −log σ(z)
+        else:
+            p_t, bce = 1.0 - p, _softplus(z)  # −log(1 − σ(z))
+        total += (1.0 - p_t) ** gamma * bce
+    return total
+
+
+def cb_focal_reference(features, centers, labels, class_counts, *, beta=0.9999, gamma=2.0, form="softmax"):
+    """(1/B) Σ_i w_{y_i} · focal_i with the CB weights; focal_i softmax- or sigmoid-based."""
+    features, centers, labels = _prepare(features, centers, labels)
+    weights = class_balanced_weights_reference(class_counts, beta)
+    total = 0.0
+    for i, y in enumerate(labels):
+        logits = _distance_logits(features, centers, i)
+        if form == "softmax":
+            term = _softmax_focal_term(logits, y, gamma)
+        else:
+            term = sigmoid_focal_reference_terms(logits, y, gamma)
+        total += weights[y] * term
+    return total / len(labels)
+
+
+def diversity_reference(centers):
+    """R = mean over pairs j < j' of (d²(C_j, C_j') − μ)², μ the mean of those d² (recomputed here)."""
+    centers = np.asarray(centers, dtype=np.float64)
+    k = centers.shape[0]
+    pair_d2 = [_sq_dist(centers[j], centers[jp]) for j in range(k) for jp in range(j + 1, k)]
+    mu = sum(pair_d2) / len(pair_d2)
+    return sum((d - mu) ** 2 for d in pair_d2) / len(pair_d2)
+
+
+def affinity_reference(features, centers, labels, *, margin=0.75, sigma=10.0, diversity_weight=1.0):
+    """L_mm + w R with a_ij = exp(−d_ij / σ), L_mm = (1/B) Σ_i Σ_{j≠y_i} max(0, λ + a_ij − a_{i,y_i})."""
+    features, centers, labels = _prepare(features, centers, labels)
+    k = centers.shape[0]
+    max_margin = 0.0
+    for i, y in enumerate(labels):
+        a = [math.exp(-_sq_dist(features[i], centers[j]) / sigma) for j in range(k)]
+        for j in range(k):
+            if j != y:
+                max_margin += max(0.0, margin + a[j] - a[y])
+    max_margin /= len(labels)
+    diversity = diversity_reference(centers)
+    return {"loss": max_margin + diversity_weight * diversity, "max_margin": max_margin, "diversity": diversity}
+
+
+def la_reference(features, centers, labels, class_counts, *, tau=1.0):
+    """(1/B) Σ_i −log softmax(z_i + τ log(π + 1e−12))_{y_i}, π_j = N_j / Σ N."""
+    features, centers, labels = _prepare(features, centers, labels)
+    counts = [float(c) for c in np.asarray(class_counts)]
+    total_count = sum(counts)
+    log_prior = [math.log(c / total_count + 1e-12) for c in counts]
+    total = 0.0
+    for i, y in enumerate(labels):
+        logits = [z + tau * lp for z, lp in zip(_distance_logits(features, centers, i), log_prior)]
+        total += -_log_softmax(logits, y)
+    return total / len(labels)

@@ -188,3 +188,137 @@ def test_resolved_cpl_matches_direct_call():
     assert float(loss) == pytest.approx(float(direct_loss), rel=1e-7)
     assert set(parts) == {"cross_entropy"}
     assert not resolved.uses_radii
+
+
+# ---------------------------------------------------------------------------------------------
+# The seven baselines of SPEC §3 in the registry (paper Table 1, supplementary Table 2).
+# ---------------------------------------------------------------------------------------------
+
+
+def test_table1_methods_are_the_papers_eight_in_order():
+    from arconvl.methods import TABLE1_METHODS
+
+    assert tuple(TABLE1_METHODS) == ("cpl", "gcpl", "focal", "cb", "cb_focal", "affinity", "la", "arconvl")
+    assert all(name in METHODS for name in TABLE1_METHODS)
+
+
+def test_ablation_methods_are_registered_arconvl_variants():
+    from arconvl.methods import ABLATION_METHODS, TABLE1_METHODS
+
+    assert set(ABLATION_METHODS) <= set(ARCONVL_FAMILY)
+    assert not set(ABLATION_METHODS) & set(TABLE1_METHODS)
+
+
+def _table2_defaults(name, dataset):
+    """Supplementary Table 2 (and SPEC §3), written out independently of the registry."""
+    inat = dataset == "inaturalist2018"
+    return {
+        "cpl": {"temperature": 1.0},
+        "gcpl": {"weight": 0.1, "temperature": 1.0, "halve_prototype_loss": False},
+        "focal": {"gamma": 2.0, "class_weight": "none"},
+        "cb": {"beta": 0.9999},
+        "cb_focal": {"beta": 0.999 if inat else 0.9999, "gamma": 0.5 if inat else 2.0, "form": "softmax"},
+        "affinity": {
+            "margin": 0.75 if dataset in ("mnist", "fashion_mnist") else 0.43, "sigma": 10.0, "diversity_weight": 1.0,
+        },
+        "la": {"tau": 1.0},
+    }[name]
+
+
+BASELINES = ("cpl", "gcpl", "focal", "cb", "cb_focal", "affinity", "la")
+
+
+@pytest.mark.parametrize("name", BASELINES)
+@pytest.mark.parametrize("dataset", DATASETS + ("inaturalist2018",))
+def test_baseline_defaults_match_supplementary_table2(name, dataset):
+    resolved = resolve_method(name, dataset=dataset)
+    assert dict(resolved.params) == _table2_defaults(name, dataset)
+    assert not resolved.uses_radii
+    # Variants only concern ARConvL.
+    assert dict(resolve_method(name, dataset=dataset, variant="paper").params) == dict(resolved.params)
+
+
+@pytest.mark.parametrize("dataset", DATASETS + ("inaturalist2018",))
+def test_arconvl_gamma_default(dataset):
+    assert resolve_method("arconvl", dataset=dataset).params["gamma"] == 0.05
+
+
+@pytest.mark.parametrize("name, key, value", [
+    ("cb_focal", "form", "x"),
+    ("cb_focal", "form", "Softmax"),
+    ("focal", "class_weight", "x"),
+    ("focal", "class_weight", "balanced"),
+])
+def test_bad_string_choices_raise_at_resolve_time(name, key, value):
+    with pytest.raises(ConfigError):
+        resolve_method(name, dataset="cifar10", overrides={key: value})
+
+
+@pytest.mark.parametrize("name, key, value", [
+    ("cb_focal", "form", "sigmoid"),
+    ("cb_focal", "form", "softmax"),
+    ("focal", "class_weight", "inverse_frequency"),
+    ("focal", "class_weight", "none"),
+])
+def test_good_string_choices_resolve(name, key, value):
+    assert resolve_method(name, dataset="cifar10", overrides={key: value}).params[key] == value
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("cpl", {}),
+    ("gcpl", {"halve_prototype_loss": "true"}),
+    ("focal", {"class_weight": "inverse_frequency"}),
+    ("cb", {}),
+    ("cb_focal", {"form": "sigmoid"}),
+    ("affinity", {}),
+    ("la", {"tau": "0.5"}),
+])
+@pytest.mark.parametrize("dataset", ["mnist", "svhn", "inaturalist2018"])
+def test_resolved_baseline_matches_direct_call(name, overrides, dataset):
+    from arconvl import losses
+
+    features, centers, _, labels, counts = _batch(3)
+    resolved = resolve_method(name, dataset=dataset, overrides=overrides)
+    loss, parts = resolved(features, centers, labels, counts)
+    kwargs = _table2_defaults(name, dataset)
+    kwargs.update({"halve_prototype_loss": True} if name == "gcpl" else {})
+    kwargs.update({"tau": 0.5} if name == "la" else {})
+    kwargs.update({k: v for k, v in overrides.items() if k in ("class_weight", "form")})
+    direct_loss, direct_parts = getattr(losses, f"{name}_loss")(features, centers, labels, counts, **kwargs)
+    assert float(loss) == pytest.approx(float(direct_loss), rel=1e-7)
+    assert set(parts) == set(resolved.parts) == set(direct_parts)
+    for key in parts:
+        assert float(parts[key]) == pytest.approx(float(direct_parts[key]), rel=1e-7), key
+
+
+def test_dataset_specific_defaults_change_the_loss():
+    features, centers, _, labels, counts = _batch(4)
+    for name, a, b in (("affinity", "mnist", "cifar10"), ("cb_focal", "cifar10", "inaturalist2018")):
+        loss_a, _ = resolve_method(name, dataset=a)(features, centers, labels, counts)
+        loss_b, _ = resolve_method(name, dataset=b)(features, centers, labels, counts)
+        assert float(loss_a) != pytest.approx(float(loss_b), rel=1e-3), name
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_prediction_is_the_nearest_center_for_every_method(name):
+    """Every method predicts with the nearest center (for Affinity: the largest affinity; for LA: the
+    unadjusted logits −d²), whatever its loss."""
+    import keras
+
+    from arconvl.model import PrototypeClassifier
+    from test_model import linear_backbone
+
+    method = resolve_method(name, dataset="mnist")
+    radius_optimizer = keras.optimizers.SGD(0.01) if method.uses_radii else None
+    # Strongly imbalanced counts: an LA-style prior leaking into prediction would move rare-class samples.
+    counts = np.array([2, 2000, 20, 200])
+    model = PrototypeClassifier(linear_backbone(input_dim=6, feature_dim=4, seed=1), method, counts, radius_optimizer)
+    model.build((None, 6))
+    rng = np.random.default_rng(0)
+    images = tf.constant(rng.normal(size=(64, 6)), tf.float32)
+    features = model.backbone(images).numpy().astype(np.float64)
+    centers = model.prototypes.centers.numpy().astype(np.float64)
+    d2 = np.array([[np.sum((f - c) ** 2) for c in centers] for f in features])
+    nearest = np.argmin(d2, axis=1)
+    assert len(set(nearest.tolist())) > 1
+    np.testing.assert_array_equal(model.predict(images, verbose=0, batch_size=64), nearest)
