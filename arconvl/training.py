@@ -15,6 +15,7 @@ from arconvl.metrics import classwise_accuracy, g_mean
 from arconvl.model import PrototypeClassifier
 from arconvl.run_files import HISTORY_FILE, WEIGHTS_FILE, HistoryFile, write_config, write_result
 
+
 def build_model(config, class_counts, input_shape):
     """The compiled ``PrototypeClassifier`` of ``config`` with both optimizers built."""
     method = resolve_method(

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Train-step throughput of ARConvL and of plain CPL cross-entropy on the same backbone, batch
-and data, measured in one process with the two interleaved (ABBA); prints ``ratio: X.XX`` (ARConvL / CPL, fastest blocks) after the medians.
+and data, measured in one process with the two interleaved (ABBA); prints the medians, then
+``ratio: X.XX`` (ARConvL / CPL, fastest blocks).
 
     python scripts/benchmark_throughput.py [--backbone small_cnn] [--steps 30] [--repeats 10]
 """

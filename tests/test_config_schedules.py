@@ -52,7 +52,8 @@ def test_backbone_and_augmentation_per_dataset():
                 "svhn": ("resnet44", True), "cifar10": ("resnet44", True)}
     for dataset, (backbone, augment) in expected.items():
         config, _ = resolve_run_config(dataset, 1, "cpl", 0)
-        assert (config.backbone, config.augment, config.batch_size, config.learning_rate) == (backbone, augment, 128, 0.1)
+        settings = (config.backbone, config.augment, config.batch_size, config.learning_rate)
+        assert settings == (backbone, augment, 128, 0.1)
 
 
 def test_shorter_run_keeps_the_schedule_shape_and_says_so():

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import scipy.io
 
-from dataset_files import IDX_NAMES, write_cifar, write_idx, write_mnist_idx, write_svhn
-
 from arconvl.data import SYSTEM_LOCATIONS, formats, load_dataset, sources
 from arconvl.errors import ConfigError, DataError
+
+from dataset_files import IDX_NAMES, write_cifar, write_idx, write_mnist_idx, write_svhn
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from arconvl.losses import ARCONVL_PARTS, arconvl_loss
+
 from numpy_reference import arconvl_reference, region_statistics
 
 SCALAR_PARTS = ("region", "distribution", "margin_ce", "center", "beta", "sigma2", "r_ben_sq", "r_upp_sq")

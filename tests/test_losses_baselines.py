@@ -26,6 +26,7 @@ from arconvl.losses import (
     la_loss,
 )
 from arconvl.losses.reweighting import sigmoid_focal_terms
+
 from numpy_reference import (
     affinity_reference,
     cb_focal_reference,
@@ -89,7 +90,9 @@ LOSSES = {
     "focal": (focal_loss, FOCAL_PARTS, {"gamma": 2.0, "class_weight": "none"}, _ref_focal),
     "cb": (cb_loss, CB_PARTS, {"beta": 0.9999}, _ref_cb),
     "cb_focal": (cb_focal_loss, CB_FOCAL_PARTS, {"beta": 0.9999, "gamma": 2.0, "form": "softmax"}, _ref_cb_focal),
-    "affinity": (affinity_loss, AFFINITY_PARTS, {"margin": 0.75, "sigma": 10.0, "diversity_weight": 1.0}, _ref_affinity),
+    "affinity": (
+        affinity_loss, AFFINITY_PARTS, {"margin": 0.75, "sigma": 10.0, "diversity_weight": 1.0}, _ref_affinity
+    ),
     "la": (la_loss, LA_PARTS, {"tau": 1.0}, _ref_la),
 }
 
@@ -178,7 +181,8 @@ def test_references_tell_the_options_apart():
     """The options are not no-ops on the test data (else the cases above would prove little)."""
     f, c, y, n = _case(0)
     assert _run("gcpl", f, c, y, n, halve_prototype_loss=True)[0] < _run("gcpl", f, c, y, n)[0] - 1e-3
-    assert _run("focal", f, c, y, n, class_weight="inverse_frequency")[0] != pytest.approx(_run("focal", f, c, y, n)[0], rel=1e-2)
+    weighted = _run("focal", f, c, y, n, class_weight="inverse_frequency")[0]
+    assert weighted != pytest.approx(_run("focal", f, c, y, n)[0], rel=1e-2)
     assert _run("cb_focal", f, c, y, n, form="sigmoid")[0] != pytest.approx(_run("cb_focal", f, c, y, n)[0], rel=1e-2)
     # The CB weights matter: the unweighted cross-entropy (CPL) differs from CB.
     assert _run("cb", f, c, y, n)[0] != pytest.approx(_run("cpl", f, c, y, n)[0], rel=1e-2)
@@ -350,7 +354,9 @@ def test_cb_focal_sigmoid_by_hand():
     s = 1.0 / (1.0 + math.e)
     gamma = 2.0
     term = (1 - s) ** gamma * -math.log(s) + 2 * s**gamma * -math.log(1 - s)
-    loss, parts = _run("cb_focal", np.zeros((1, 2)), EQUI_CENTERS, [0], [1, 10, 100], beta=0.9, gamma=gamma, form="sigmoid")
+    loss, parts = _run(
+        "cb_focal", np.zeros((1, 2)), EQUI_CENTERS, [0], [1, 10, 100], beta=0.9, gamma=gamma, form="sigmoid"
+    )
     assert loss == pytest.approx(HAND_CB_WEIGHTS[0] * term, rel=1e-5)
     assert parts["weighted_focal"] == pytest.approx(loss, rel=1e-7)
 

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from arconvl.losses import CPL_PARTS, cpl_loss
+
 from numpy_reference import cpl_reference
 
 

@@ -306,6 +306,7 @@ def test_prediction_is_the_nearest_center_for_every_method(name):
     import keras
 
     from arconvl.model import PrototypeClassifier
+
     from test_model import linear_backbone
 
     method = resolve_method(name, dataset="mnist")

@@ -4,9 +4,10 @@ options come from a TOML config with the command line winning."""
 import csv
 
 import pytest
-from test_cli import run_main, write_learnable_mnist
 
 from arconvl.methods import METHODS
+
+from test_cli import run_main, write_learnable_mnist
 
 
 @pytest.fixture(scope="module")

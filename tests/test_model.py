@@ -117,3 +117,21 @@ def test_prediction_is_the_nearest_center():
     nearest = np.argmin(((features[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
     np.testing.assert_array_equal(model.predict(images, verbose=0), nearest)
     np.testing.assert_array_equal(np.argmax(model(images).numpy(), axis=1), nearest)
+
+
+def test_a_fresh_momentum_optimizer_every_step_is_plain_sgd():
+    """The authors' code builds a new SGD(momentum=0.9) inside every step; the ``code`` variant runs
+    SGD with momentum 0 instead (docs/variants.md). Both give the same weights, step after step."""
+    rng = np.random.default_rng(0)
+    gradients = [tf.constant(rng.normal(size=3), tf.float32) for _ in range(4)]
+    fresh_each_step = tf.Variable([1.0, -2.0, 0.5])
+    plain = tf.Variable([1.0, -2.0, 0.5])
+    persistent = tf.Variable([1.0, -2.0, 0.5])
+    plain_sgd = keras.optimizers.SGD(0.1, momentum=0.0)
+    momentum_sgd = keras.optimizers.SGD(0.1, momentum=0.9)
+    for gradient in gradients:
+        keras.optimizers.SGD(0.1, momentum=0.9).apply([gradient], [fresh_each_step])
+        plain_sgd.apply([gradient], [plain])
+        momentum_sgd.apply([gradient], [persistent])
+    np.testing.assert_allclose(fresh_each_step.numpy(), plain.numpy(), rtol=1e-6)
+    assert not np.allclose(persistent.numpy(), plain.numpy())  # persistent momentum does differ
