@@ -1,4 +1,4 @@
-"""Command line: ``python -m arconvl train ...``.
+"""Command line: ``python -m arconvl train ...``, ``sweep CONFIG ...`` and ``stats --table FILE ...``.
 
 Every problem a user can fix (bad arguments, missing or unreadable data, a clashing run
 directory) ends in one line on stderr and exit code 2, with nothing written.
@@ -14,6 +14,7 @@ from arconvl.errors import ArconvlError, ConfigError
 from arconvl.methods import METHODS, VARIANTS
 from arconvl.run_files import read_config, read_result
 from arconvl.run_options import read_run_options
+from arconvl.stats.command import add_stats_parser
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -54,6 +55,8 @@ def build_parser():
     train.add_argument("--seed", type=int, help="drives subsampling, split, init, shuffling (default: 0)")
     train.add_argument("--epochs", type=int,
                        help="default: the paper's (50, or 100 on cifar10); other values scale the schedule")
+    train.add_argument("--subsample", type=float,
+                       help="keep this fraction of each class of every split, for quick checks (default: 1)")
     train.add_argument("--variant", choices=VARIANTS,
                        help="'code' as the authors' public code (default), 'paper' as the paper's text")
     train.add_argument("--param", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
@@ -63,6 +66,25 @@ def build_parser():
     train.add_argument("--out", type=Path, required=True, metavar="RUN_DIR", help="run directory")
     train.add_argument("--quiet", action="store_true", help="no per-step progress bar")
     train.set_defaults(handler=run_train)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="train every run of an experiment grid (configs/*.toml)",
+        description="Expand an experiment config into runs, train the unfinished ones, and append one row "
+        "per finished run to RESULTS_DIR/PROFILE/NAME.csv (run directories under "
+        "RESULTS_DIR/PROFILE/runs/NAME/). A re-run skips finished runs and retries failed ones.",
+    )
+    sweep.add_argument("config", type=Path, help="experiment config (TOML)")
+    sweep.add_argument("--profile", default="paper", help="'paper' (the config's top level) or a [profiles.X]")
+    sweep.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
+    sweep.add_argument("--shard", default="0/1", metavar="i/N", help="take runs i, i+N, i+2N, ... (0 <= i < N)")
+    sweep.add_argument("--results-dir", type=Path, default=Path("results"))
+    sweep.add_argument("--data-dir", type=Path, default=None, help="directory holding the standard files")
+    sweep.add_argument("--offline", action="store_true", help="never download; fail if no local data")
+    sweep.add_argument("--dry-run", action="store_true", help="list the runs still to do and exit")
+    sweep.set_defaults(handler=run_sweep_command)
+
+    add_stats_parser(commands)
     return parser
 
 
@@ -96,7 +118,7 @@ def _check_out_dir(out, config):
     return finished
 
 
-RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code"}
+RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code", "subsample": 1.0}
 
 
 def _run_options(args):
@@ -119,6 +141,7 @@ def run_train(args):
     config, notes = resolve_run_config(
         options["dataset"], options["q"], options["method"], options["seed"],
         epochs=options["epochs"], variant=options["variant"], method_overrides=params,
+        subsample=options["subsample"],
     )
     finished = _check_out_dir(args.out, config)
     if finished is not None:
@@ -127,7 +150,7 @@ def run_train(args):
         return 0
     splits = prepare_splits(
         config.dataset, config.q, config.seed, args.data_dir,
-        allow_download=not args.offline, val_fraction=config.val_fraction,
+        allow_download=not args.offline, val_fraction=config.val_fraction, subsample=config.subsample,
     )
     for note in notes:
         print(f"note: {note}")
@@ -139,6 +162,29 @@ def run_train(args):
     row = train_run(config, splits, args.out, verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
     print(result_line(row))
     return 0
+
+
+def run_sweep_command(args):
+    from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
+    from arconvl.sweep.results_file import read_results, run_key
+
+    experiment = load_experiment(args.config, args.profile)
+    shard = parse_shard(args.shard)
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise ConfigError(f"--data-dir {args.data_dir} does not exist or is not a directory")
+    results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
+    runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
+    if args.dry_run:
+        done = {run_key(row) for row in read_results(results_path)}
+        for run in select_shard(experiment.runs(), shard):
+            if run.result_key not in done:
+                print(run.key)
+        return 0
+    finished, failed = run_sweep(experiment, results_path, runs_dir, jobs=args.jobs, shard=shard,
+                                 data_dir=args.data_dir, offline=args.offline)
+    print(f"{experiment.name} ({experiment.profile}): {finished} runs finished, {failed} failed; "
+          f"results in {results_path}")
+    return 1 if failed else 0
 
 
 def main(argv=None):

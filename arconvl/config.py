@@ -56,6 +56,7 @@ class RunConfig:
     pixel_scale: float
     augment: bool
     val_fraction: float
+    subsample: float = 1.0
     method_params: dict = field(default_factory=dict)
 
     def to_dict(self):
@@ -77,10 +78,11 @@ class RunConfig:
 
 
 def resolve_run_config(
-    dataset, q, method, seed, *, epochs=None, variant="code", method_overrides=None
+    dataset, q, method, seed, *, epochs=None, variant="code", method_overrides=None, subsample=1.0
 ):
     """The paper's configuration for (dataset, q, method, seed), validated.
 
+    ``subsample`` < 1 keeps that fraction of each class of every split (smoke runs only).
     ``epochs`` shorter (or longer) than the paper's keeps the schedule's shape: every decay and the
     radius warm-up move to the same fraction of training (``scale_epoch``).
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
@@ -98,6 +100,8 @@ def resolve_run_config(
     epochs = paper_epochs if epochs is None else epochs
     if not isinstance(epochs, int) or epochs < 1:
         raise ConfigError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if isinstance(subsample, bool) or not isinstance(subsample, (int, float)) or not 0 < subsample <= 1:
+        raise ConfigError(f"subsample must be a fraction in (0, 1], got {subsample!r}")
     resolved = resolve_method(method, dataset=dataset, variant=variant, overrides=method_overrides)
     settings = VARIANT_SETTINGS[variant]
 
@@ -135,6 +139,7 @@ def resolve_run_config(
         pixel_scale=settings["pixel_scale"],
         augment=defaults["augment"],
         val_fraction=0.1,
+        subsample=float(subsample),
         method_params=dict(resolved.params),
     )
     return config, notes

@@ -6,6 +6,7 @@
     seed = 0
     epochs = 10            # optional; default: the paper's
     variant = "code"       # optional
+    subsample = 1.0        # optional; < 1 only for quick checks
     [params]               # optional method-parameter overrides
     gamma = 1.0
 
@@ -16,7 +17,9 @@ import tomllib
 
 from arconvl.errors import ConfigError
 
-RUN_OPTION_TYPES = {"dataset": str, "q": int, "method": str, "seed": int, "epochs": int, "variant": str}
+RUN_OPTION_TYPES = {
+    "dataset": str, "q": int, "method": str, "seed": int, "epochs": int, "variant": str, "subsample": float,
+}
 
 
 def read_run_options(path):
@@ -36,7 +39,8 @@ def read_run_options(path):
             options["params"] = dict(value)
         elif key in RUN_OPTION_TYPES:
             expected = RUN_OPTION_TYPES[key]
-            if not isinstance(value, expected) or isinstance(value, bool):
+            accepted = (int, float) if expected is float else expected
+            if not isinstance(value, accepted) or isinstance(value, bool):
                 raise ConfigError(f"config {path}: {key!r} must be {expected.__name__}, got {value!r}")
             options[key] = value
         else:

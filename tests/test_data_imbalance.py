@@ -149,3 +149,18 @@ def test_fashion_mnist_seed_fixes_the_splits():
     assert first.x_train.shape == other.x_train.shape
     assert not np.array_equal(first.x_train, other.x_train)
     assert not np.array_equal(first.x_val, other.x_val)
+
+
+def test_stratified_subsample_keeps_a_fraction_of_every_class():
+    from arconvl.data.imbalance import stratified_subsample
+
+    y = np.repeat(np.arange(10), [100, 3, 50, 1, 20, 20, 20, 20, 20, 20])
+    x = np.arange(len(y))
+    xs, ys = stratified_subsample(x, y, 0.1, np.random.default_rng(0))
+    np.testing.assert_array_equal(np.bincount(ys, minlength=10), [10, 1, 5, 1, 2, 2, 2, 2, 2, 2])
+    np.testing.assert_array_equal(y[xs], ys)  # the images travel with their labels
+    assert np.all(np.diff(xs) > 0)  # original order kept
+    full = stratified_subsample(x, y, 1.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(full[1], y)
+    with pytest.raises(ConfigError, match="subsample"):
+        stratified_subsample(x, y, 0.0, np.random.default_rng(0))

@@ -41,6 +41,20 @@ def make_imbalanced(x, y, q, rng):
     return x[keep], y[keep]
 
 
+def stratified_subsample(x, y, fraction, rng):
+    """Keep a random max(1, floor(fraction · n_j + 0.5)) samples of each class present (for quick
+    smoke runs; ``fraction`` in (0, 1], 1 keeps everything)."""
+    if not 0 < fraction <= 1:
+        raise ConfigError(f"subsample fraction must lie in (0, 1], got {fraction!r}")
+    _check_pair(x, y)
+    if fraction == 1:
+        return x, y
+    keep = [rng.permutation(members)[:max(1, math.floor(fraction * len(members) + 0.5))]
+            for members in (np.flatnonzero(y == j) for j in range(NUM_CLASSES)) if len(members)]
+    keep = np.sort(np.concatenate(keep))
+    return x[keep], y[keep]
+
+
 def validation_count(n, val_fraction):
     """floor(val_fraction · n + 0.5) validation samples of a class of n, leaving at least one for training."""
     return min(math.floor(val_fraction * n + 0.5), max(n - 1, 0))

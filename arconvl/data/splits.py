@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from arconvl.data.catalog import class_counts
-from arconvl.data.imbalance import make_imbalanced, stratified_split
+from arconvl.data.imbalance import make_imbalanced, stratified_split, stratified_subsample
 from arconvl.data.sources import load_dataset
 
 
@@ -29,13 +29,23 @@ class Splits:
     source: str
 
 
-def prepare_splits(name, q, seed, data_dir=None, allow_download=True, val_fraction=0.1):
+def prepare_splits(name, q, seed, data_dir=None, allow_download=True, val_fraction=0.1, subsample=1.0):
     """The splits of dataset ``name`` at imbalance ratio ``q``; ``seed`` alone fixes the subsample
-    and the split (one ``np.random.default_rng(seed)`` drives both). The test set is untouched."""
+    and the split (one ``np.random.default_rng(seed)`` drives both). The test set is untouched.
+
+    ``subsample`` < 1 (quick smoke runs only) then keeps that fraction of each class of the
+    training, validation and test sets; ``counts_before_split`` stays the full run's.
+    """
     data = load_dataset(name, data_dir, allow_download=allow_download)
     rng = np.random.default_rng(seed)
     x, y = make_imbalanced(data.x_train, data.y_train, q, rng)
     x_train, y_train, x_val, y_val = stratified_split(x, y, val_fraction, rng)
-    return Splits(x_train, y_train, x_val, y_val, data.x_test, data.y_test,
+    x_test, y_test = data.x_test, data.y_test
+    if subsample != 1:
+        (x_train, y_train), (x_val, y_val), (x_test, y_test) = (
+            stratified_subsample(xs, ys, subsample, rng)
+            for xs, ys in ((x_train, y_train), (x_val, y_val), (x_test, y_test))
+        )
+    return Splits(x_train, y_train, x_val, y_val, x_test, y_test,
                   counts_before_split=class_counts(y), train_counts=class_counts(y_train),
                   val_counts=class_counts(y_val), source=data.source)

@@ -1,0 +1,51 @@
+"""An experiment's results CSV: one row per finished run (the ``run.csv`` schema with ``experiment``
+and ``profile`` in front), shared safely by concurrent writers.
+
+Every append happens under an exclusive lock on a side file and rewrites the CSV through a
+temporary file and a rename, so readers never see a partial row and rows with new columns
+(another method's parameters) widen the header instead of breaking it.
+"""
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+
+from arconvl.run_files import read_csv_rows, rows_to_csv, write_atomically
+
+KEY_COLUMNS = ("dataset", "q", "method", "seed")
+
+
+@contextmanager
+def locked(path):
+    """An exclusive advisory lock held on ``path``.lock for the duration of the block."""
+    lock_path = Path(f"{path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_results(path):
+    """All rows of a results CSV (a list of dicts of strings); [] when it does not exist yet."""
+    path = Path(path)
+    return read_csv_rows(path) if path.exists() else []
+
+
+def run_key(row):
+    """(dataset, q, method, seed) of a row, as strings."""
+    return tuple(str(row[column]) for column in KEY_COLUMNS)
+
+
+def append_result(path, row):
+    """Add ``row`` to the results CSV unless a row with its key is already there; True if added."""
+    path = Path(path)
+    with locked(path):
+        rows = read_results(path)
+        if run_key(row) in {run_key(existing) for existing in rows}:
+            return False
+        rows.append({key: value for key, value in row.items()})
+        write_atomically(path, rows_to_csv(rows))
+        return True

@@ -1,0 +1,192 @@
+"""Experiment configs and the sweep runner: resume, retry, shards, concurrent writers, and one real
+tiny sweep through the command line."""
+
+import csv
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from arconvl.errors import ConfigError
+from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
+from arconvl.sweep.results_file import append_result, read_results
+
+from test_cli import run_main, write_learnable_mnist
+
+CONFIG = """
+name = "tiny"
+description = "two methods, one dataset"
+methods = ["cpl", "arconvl"]
+datasets = ["mnist"]
+qs = [2, 5]
+seeds = [0, 1, 2]
+[params.arconvl]
+gamma = 0.1
+[profiles.smoke]
+qs = [2]
+seeds = [0]
+epochs = 1
+"""
+
+# A stand-in for `python`: `FAKE -m arconvl train ... --out DIR` writes DIR/run.csv at once, or
+# fails when the file named by FAIL_MARKER lists the run's directory name.
+FAKE_PYTHON = textwrap.dedent(f"""\
+    #!{sys.executable}
+    import csv, os, sys
+    args = sys.argv[3:]
+    options = {{flag: args[i + 1] for i, flag in enumerate(args[:-1]) if flag.startswith("--")}}
+    out = options["--out"]
+    marker = os.environ.get("FAIL_MARKER")
+    if marker and os.path.exists(marker) and os.path.basename(out) in open(marker).read().split():
+        print("injected failure", file=sys.stderr)
+        sys.exit(3)
+    os.makedirs(out, exist_ok=True)
+    row = {{"dataset": options["--dataset"], "q": options["--q"], "method": options["--method"],
+           "seed": options["--seed"], "test_gmean": "0.5",
+           "params": ";".join(a for a in args if "=" in a)}}
+    with open(os.path.join(out, "run.csv"), "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+""")
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(CONFIG)
+    return path
+
+
+@pytest.fixture
+def fake_python(tmp_path):
+    path = tmp_path / "fake-python"
+    path.write_text(FAKE_PYTHON)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_profiles_override_the_grid(config_file):
+    paper = load_experiment(config_file)
+    smoke = load_experiment(config_file, "smoke")
+    assert len(paper.runs()) == 2 * 1 * 2 * 3 and paper.epochs is None
+    assert [run.key for run in smoke.runs()] == ["mnist-q2-cpl-s0", "mnist-q2-arconvl-s0"]
+    assert smoke.epochs == 1 and smoke.runs()[1].params == {"gamma": 0.1}
+    args = smoke.runs()[1].train_arguments()
+    assert args[args.index("--epochs") + 1] == "1" and "gamma=0.1" in args
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("seeds = [0, 1, 2]", "seeds = [0, 1, 2]\nlearning_rate = 0.3"), "unknown key 'learning_rate'"),
+        (('methods = ["cpl", "arconvl"]', 'methods = ["cpl", "softmax"]'), "'methods' has a bad entry 'softmax'"),
+        (("qs = [2, 5]", "qs = [0]"), "'qs' has a bad entry 0"),
+        (("qs = [2, 5]", "qs = [2, 2]"), "'qs' repeats an entry"),
+        (("gamma = 0.1", "gamma = 'big'"), "[params.arconvl]: parameter 'gamma' must be of type float"),
+        (("gamma = 0.1", "delta = 1"), "[params.arconvl]: method 'arconvl' has no parameter 'delta'"),
+        (("epochs = 1", "epochs = 0"), "'epochs' must be an integer >= 1"),
+        (("epochs = 1", "batch = 3"), "[profiles.smoke] has unknown key 'batch'"),
+        (('name = "tiny"', 'name = "a b"'), "'name' must be a simple identifier"),
+    ],
+)
+def test_bad_configs_are_rejected_naming_the_key(tmp_path, edit, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(CONFIG.replace(*edit))
+    profile = "smoke" if edit[0] == "epochs = 1" else "paper"  # the smoke profile overrides qs and seeds
+    with pytest.raises(ConfigError) as error:
+        load_experiment(path, profile)
+    assert message in str(error.value)
+
+
+def test_unknown_profile_is_named(config_file):
+    with pytest.raises(ConfigError, match="no profile 'fast'; it has: paper, smoke"):
+        load_experiment(config_file, "fast")
+
+
+def test_shards_are_disjoint_and_cover_the_grid(config_file):
+    runs = [run.key for run in load_experiment(config_file).runs()]
+    for count in (1, 2, 3, 5, 20):
+        shards = [[run.key for run in select_shard(load_experiment(config_file).runs(), (i, count))]
+                  for i in range(count)]
+        assert sorted(key for shard in shards for key in shard) == sorted(runs)
+        assert len({key for shard in shards for key in shard}) == len(runs)
+    assert parse_shard("2/4") == (2, 4)
+    for bad in ("4/4", "-1/2", "a/b", "3"):
+        with pytest.raises(ConfigError, match="--shard"):
+            parse_shard(bad)
+
+
+def rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_sweep_writes_rows_skips_finished_and_retries_failed(config_file, fake_python, tmp_path, monkeypatch):
+    experiment = load_experiment(config_file)
+    results, runs_dir = tmp_path / "results.csv", tmp_path / "runs"
+    marker = tmp_path / "fail.txt"
+    marker.write_text("mnist-q5-arconvl-s1 mnist-q2-cpl-s2")
+    monkeypatch.setenv("FAIL_MARKER", str(marker))
+
+    finished, failed = run_sweep(experiment, results, runs_dir, jobs=3, python=fake_python, stream=sys.stdout)
+    assert (finished, failed) == (10, 2)
+    first = rows(results)
+    assert len(first) == 10 and {r["experiment"] for r in first} == {"tiny"}
+    assert {(r["q"], r["method"], r["seed"]) for r in first}.isdisjoint({("5", "arconvl", "1"), ("2", "cpl", "2")})
+    assert "injected failure" in (runs_dir / "mnist-q5-arconvl-s1.log").read_text()
+
+    marker.write_text("")  # the failure is gone: a re-run trains only the two failed runs
+    finished, failed = run_sweep(experiment, results, runs_dir, jobs=2, python=fake_python, stream=sys.stdout)
+    assert (finished, failed) == (2, 0)
+    final = rows(results)
+    assert final[:10] == first and len(final) == 12
+    assert len({(r["q"], r["method"], r["seed"]) for r in final}) == 12
+    assert run_sweep(experiment, results, runs_dir, python=fake_python, stream=sys.stdout) == (0, 0)
+
+
+def test_shards_of_one_sweep_fill_one_results_file(config_file, fake_python, tmp_path):
+    experiment = load_experiment(config_file)
+    results = tmp_path / "results.csv"
+    with ThreadPoolExecutor(3) as pool:  # three shards at once, as three machines would
+        outcomes = list(pool.map(
+            lambda i: run_sweep(experiment, results, tmp_path / "runs", shard=(i, 3), python=fake_python,
+                                stream=sys.stdout),
+            range(3)))
+    assert sum(done for done, _ in outcomes) == 12
+    assert sorted((r["q"], r["method"], r["seed"]) for r in rows(results)) == sorted(
+        (run.result_key[1], run.method, str(run.seed)) for run in experiment.runs())
+
+
+def test_concurrent_appends_never_lose_or_mangle_rows(tmp_path):
+    results = tmp_path / "results.csv"
+
+    def append(i):
+        extra = {f"param.p{i % 3}": str(i)}  # rows of different methods carry different columns
+        return append_result(results, {"dataset": "mnist", "q": "2", "method": "m", "seed": str(i), **extra})
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(append, range(40)))
+    written = read_results(results)
+    assert sorted(int(r["seed"]) for r in written) == list(range(40))
+    assert all(r[f"param.p{int(r['seed']) % 3}"] == r["seed"] for r in written)
+    assert not append_result(results, {"dataset": "mnist", "q": "2", "method": "m", "seed": "7"})  # no duplicate
+
+
+def test_real_tiny_sweep_through_the_command_line(tmp_path, capsys):
+    data = write_learnable_mnist(tmp_path / "data" / "mnist", n_train=300, n_test=100).parent
+    config = tmp_path / "tiny.toml"
+    config.write_text(CONFIG)
+    code, out, err = run_main(capsys, "sweep", config, "--profile", "smoke", "--jobs", "2",
+                              "--results-dir", tmp_path / "results", "--data-dir", data, "--offline")
+    assert code == 0, err
+    assert "2 runs finished, 0 failed" in out and "0 remaining" in err
+    (cpl, arconvl) = sorted(rows(tmp_path / "results" / "smoke" / "tiny.csv"), key=lambda r: r["method"] != "cpl")
+    assert (cpl["method"], arconvl["method"]) == ("cpl", "arconvl")
+    assert (arconvl["param.gamma"], arconvl["epochs"]) == ("0.1", "1")
+    assert Path(tmp_path / "results" / "smoke" / "runs" / "tiny" / "mnist-q2-arconvl-s0" / "history.csv").exists()
+    code, _, err = run_main(capsys, "sweep", config, "--profile", "smoke", "--results-dir", tmp_path / "results",
+                            "--data-dir", data, "--offline")
+    assert code == 0 and "0 runs to do" in err
