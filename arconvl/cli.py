@@ -84,6 +84,18 @@ def build_parser():
     sweep.add_argument("--dry-run", action="store_true", help="list the runs still to do and exit")
     sweep.set_defaults(handler=run_sweep_command)
 
+    report = commands.add_parser(
+        "report",
+        help="build tables and figures from sweep results",
+        description="Read RESULTS_DIR/PROFILE/{table1,table2}.csv (those that exist) and write the named "
+        "reports (default: all) into RESULTS_DIR/PROFILE/.",
+    )
+    report.add_argument("names", nargs="*", metavar="REPORT",
+                        help=f"any of: {', '.join(REPORT_NAMES)} (default: all)")
+    report.add_argument("--profile", default="paper")
+    report.add_argument("--results-dir", type=Path, default=Path("results"))
+    report.set_defaults(handler=run_report)
+
     add_stats_parser(commands)
     return parser
 
@@ -166,7 +178,7 @@ def run_train(args):
 
 def run_sweep_command(args):
     from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
-    from arconvl.sweep.results_file import read_results, run_key
+    from arconvl.sweep.results_file import read_result_rows, run_key
 
     experiment = load_experiment(args.config, args.profile)
     shard = parse_shard(args.shard)
@@ -175,7 +187,7 @@ def run_sweep_command(args):
     results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
     runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
     if args.dry_run:
-        done = {run_key(row) for row in read_results(results_path)}
+        done = {run_key(row) for row in read_result_rows(results_path)}
         for run in select_shard(experiment.runs(), shard):
             if run.result_key not in done:
                 print(run.key)
@@ -185,6 +197,30 @@ def run_sweep_command(args):
     print(f"{experiment.name} ({experiment.profile}): {finished} runs finished, {failed} failed; "
           f"results in {results_path}")
     return 1 if failed else 0
+
+
+REPORT_NAMES = ("table1", "table3", "table2", "table4", "comparison", "fig4", "supp_fig1")
+RESULT_EXPERIMENTS = ("table1", "table2")
+
+
+def run_report(args):
+    from arconvl.reports import read_results, write_reports
+
+    unknown = [name for name in args.names if name not in REPORT_NAMES]
+    if unknown:
+        raise ConfigError(f"unknown report {unknown[0]!r}; choose from {', '.join(REPORT_NAMES)}")
+    folder = args.results_dir / args.profile
+    results = {name: read_results(folder / f"{name}.csv")
+               for name in RESULT_EXPERIMENTS if (folder / f"{name}.csv").exists()}
+    if not results:
+        raise ConfigError(f"no results in {folder} (expected {' or '.join(f'{n}.csv' for n in RESULT_EXPERIMENTS)}); "
+                          "run the sweeps first")
+    paths = write_reports(results, folder, reports=args.names or REPORT_NAMES)
+    if not paths:
+        raise ConfigError(f"the results in {folder} hold no runs for {', '.join(args.names or REPORT_NAMES)}")
+    for path in paths:
+        print(path)
+    return 0
 
 
 def main(argv=None):

@@ -11,7 +11,7 @@ import pytest
 
 from arconvl.errors import ConfigError
 from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
-from arconvl.sweep.results_file import append_result, read_results
+from arconvl.sweep.results_file import append_result, read_result_rows
 
 from test_cli import run_main, write_learnable_mnist
 
@@ -169,7 +169,7 @@ def test_concurrent_appends_never_lose_or_mangle_rows(tmp_path):
 
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(append, range(40)))
-    written = read_results(results)
+    written = read_result_rows(results)
     assert sorted(int(r["seed"]) for r in written) == list(range(40))
     assert all(r[f"param.p{int(r['seed']) % 3}"] == r["seed"] for r in written)
     assert not append_result(results, {"dataset": "mnist", "q": "2", "method": "m", "seed": "7"})  # no duplicate

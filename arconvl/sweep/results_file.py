@@ -28,7 +28,7 @@ def locked(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def read_results(path):
+def read_result_rows(path):
     """All rows of a results CSV (a list of dicts of strings); [] when it does not exist yet."""
     path = Path(path)
     return read_csv_rows(path) if path.exists() else []
@@ -43,7 +43,7 @@ def append_result(path, row):
     """Add ``row`` to the results CSV unless a row with its key is already there; True if added."""
     path = Path(path)
     with locked(path):
-        rows = read_results(path)
+        rows = read_result_rows(path)
         if run_key(row) in {run_key(existing) for existing in rows}:
             return False
         rows.append({key: value for key, value in row.items()})

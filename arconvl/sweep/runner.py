@@ -15,7 +15,7 @@ from pathlib import Path
 
 from arconvl.errors import ConfigError
 from arconvl.run_files import read_result
-from arconvl.sweep.results_file import append_result, read_results, run_key
+from arconvl.sweep.results_file import append_result, read_result_rows, run_key
 
 
 def parse_shard(text):
@@ -104,7 +104,7 @@ def run_sweep(experiment, results_path, runs_dir, *, jobs=1, shard=(0, 1), data_
     """
     if jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
-    finished_keys = {run_key(row) for row in read_results(results_path)}
+    finished_keys = {run_key(row) for row in read_result_rows(results_path)}
     queue = [run for run in select_shard(experiment.runs(), shard) if run.result_key not in finished_keys]
     progress = Progress(len(queue), jobs, stream or sys.stderr)
     progress.update(f"sweep {experiment.name} (profile {experiment.profile}), shard {shard[0]}/{shard[1]}: "

@@ -1,0 +1,164 @@
+"""Every reproduced cell beside the paper's: ours − paper in % points and in units of the paper's std.
+
+For each of the paper's four result tables, each (dataset-q, method) cell with at least one
+finished seed gives one row: the paper's mean±std (from ``arconvl/paper/*.tsv``), ours (mean, std,
+n), the difference and, naming what produced our cell, its experiment(s), profile(s), variant(s),
+epochs, training-data subsample and seeds. ARConvL has no column in the ablation tables, so its
+cells appear under Tables 1 and 3 only. When the paper's std is 0.0 (as printed), the difference in
+std units is ±inf, or 0 when the means are equal.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from arconvl.errors import DataError
+from arconvl.paper import read_table
+from arconvl.reports.names import ABLATION_METHODS, TABLE1_METHODS, display_name, metric_label, row_label
+from arconvl.reports.render import MISSING, format_mean_std
+from arconvl.reports.results import finished_runs
+from arconvl.reports.summary import summarise
+
+
+@dataclass(frozen=True)
+class PaperTable:
+    name: str
+    filename: str
+    metric: str
+    methods: tuple
+
+
+PAPER_TABLES = (
+    PaperTable("Table 1", "paper-table1-gmean.tsv", "test_gmean", TABLE1_METHODS),
+    PaperTable("Supp. Table 3", "supp-table3-classwise-accuracy.tsv", "test_classwise_acc", TABLE1_METHODS),
+    PaperTable("Table 2", "paper-table2-ablation-gmean.tsv", "test_gmean", ABLATION_METHODS),
+    PaperTable("Supp. Table 4", "supp-table4-ablation-classwise-accuracy.tsv", "test_classwise_acc",
+               ABLATION_METHODS),
+)
+
+_CELL = re.compile(r"\s*(?P<mean>-?\d+(?:\.\d+)?)\s*(?:±|\+-|\+/-)\s*(?P<std>\d+(?:\.\d+)?)\s*")
+
+# Columns of the results that name the configuration behind a cell, as shown in the comparison.
+SOURCE_COLUMNS = ("experiment", "profile", "variant", "epochs", "subsample")
+
+
+def parse_mean_std(text):
+    """(mean, std) of a paper cell such as "82.3±0.8"; DataError when it is not one."""
+    match = _CELL.fullmatch(text or "")
+    if match is None:
+        raise DataError(f"cannot read {text!r} as mean±std")
+    return float(match["mean"]), float(match["std"])
+
+
+def paper_cells(paper_table):
+    """{(row label, method): (mean, std)} of one of the paper's tables, in percent."""
+    cells = {}
+    for row in read_table(paper_table.filename):
+        for method in paper_table.methods:
+            text = row.get(display_name(method))
+            if text is not None:
+                cells[(row["Data"], method)] = parse_mean_std(text)
+    return cells
+
+
+def std_units(difference, paper_std):
+    """``difference / paper_std``; with a zero paper std: ±inf, or 0 when the difference is 0."""
+    if paper_std > 0:
+        return difference / paper_std
+    if difference == 0:
+        return 0.0
+    return math.copysign(math.inf, difference)
+
+
+def _sources(runs):
+    """{(dataset, q, method): {column: "a;b"}} naming the experiment, profile, … behind each cell."""
+    columns = [c for c in SOURCE_COLUMNS if c in runs.columns]
+    sources = {}
+    for key, group in runs.groupby(["dataset", "q", "method"], sort=False):
+        sources[key] = {
+            c: ";".join(sorted({str(v) for v in group[c] if not pd.isna(v)})) for c in columns
+        }
+    return sources
+
+
+def compare_with_paper(results, tables=PAPER_TABLES):
+    """One row per reproduced cell of the paper's tables (see the module docstring), in percent."""
+    rows = []
+    for paper_table in tables:
+        paper = paper_cells(paper_table)
+        summary = summarise(results, paper_table.metric, paper_table.methods)
+        runs = finished_runs(results, paper_table.metric)
+        sources = _sources(runs[runs["method"].isin(paper_table.methods)])
+        for dataset, q in summary.index:
+            label = row_label(dataset, q)
+            for method in paper_table.methods:
+                n = int(summary.at[(dataset, q), ("n", method)])
+                if n == 0 or (label, method) not in paper:
+                    continue
+                paper_mean, paper_std = paper[(label, method)]
+                mean = 100 * float(summary.at[(dataset, q), ("mean", method)])
+                std = 100 * float(summary.at[(dataset, q), ("std", method)])
+                difference = mean - paper_mean
+                source = sources.get((dataset, q, method), {})
+                rows.append({
+                    "table": paper_table.name,
+                    "metric": paper_table.metric,
+                    "data": label,
+                    "dataset": dataset,
+                    "q": int(q),
+                    "method": method,
+                    "display_name": display_name(method),
+                    "paper_mean_pct": paper_mean,
+                    "paper_std_pct": paper_std,
+                    "ours_mean_pct": mean,
+                    "ours_std_pct": std,
+                    "n": n,
+                    "diff_pct_points": difference,
+                    "diff_paper_stds": std_units(difference, paper_std),
+                    **{c: source.get(c, "") for c in SOURCE_COLUMNS},
+                    "seeds": " ".join(str(s) for s in summary.at[(dataset, q), ("seeds", method)]),
+                })
+    columns = ["table", "metric", "data", "dataset", "q", "method", "display_name", "paper_mean_pct",
+               "paper_std_pct", "ours_mean_pct", "ours_std_pct", "n", "diff_pct_points",
+               "diff_paper_stds", *SOURCE_COLUMNS, "seeds"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _signed(value, digits):
+    if math.isnan(value):
+        return MISSING
+    if math.isinf(value):
+        return "+∞" if value > 0 else "−∞"
+    text = f"{value:+.{digits}f}"
+    return text.replace("-", "−")
+
+
+def comparison_markdown(comparison):
+    """The comparison as Markdown: one section per table, one line per cell."""
+    lines = [
+        "# Reproduced cells vs the paper",
+        "",
+        "Ours: mean±std (sample std, ddof=1) in % over the n finished seeds. Difference = ours − paper, "
+        "in % points and in units of the paper's std (±∞ where the paper prints a std of 0.0).",
+    ]
+    if comparison.empty:
+        lines += ["", "No reproduced cell yet."]
+    for name, group in comparison.groupby("table", sort=False):
+        lines += [
+            "",
+            f"## {name}: {metric_label(group['metric'].iloc[0])}",
+            "",
+            "| Data | Method | Paper | Ours | n | Ours − paper (pp) | In paper stds | Experiment | Profile "
+            "| Variant | Epochs | Subsample | Seeds |",
+            "|:---|:---|---:|---:|---:|---:|---:|:---|:---|:---|---:|---:|:---|",
+        ]
+        for r in group.itertuples(index=False):
+            paper = f"{r.paper_mean_pct:.1f}±{r.paper_std_pct:.1f}"
+            ours = format_mean_std(r.ours_mean_pct, r.ours_std_pct, r.n, full_n=0)
+            cells = [r.data, r.display_name, paper, ours, str(r.n), _signed(r.diff_pct_points, 2),
+                     _signed(r.diff_paper_stds, 2), r.experiment or MISSING, r.profile or MISSING,
+                     r.variant or MISSING, r.epochs or MISSING, r.subsample or MISSING, r.seeds]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
