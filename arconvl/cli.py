@@ -35,6 +35,16 @@ def _method_list():
     return "\n".join(f"  {name:<18} {method.description}" for name, method in METHODS.items())
 
 
+def _add_data_arguments(parser):
+    parser.add_argument("--data-dir", type=Path, default=None, help="directory holding the standard files")
+    parser.add_argument("--offline", action="store_true", help="never download; fail if no local data")
+
+
+def _check_data_dir(data_dir):
+    if data_dir is not None and not data_dir.is_dir():
+        raise ConfigError(f"--data-dir {data_dir} does not exist or is not a directory")
+
+
 def build_parser():
     parser = OneLineParser(prog="python -m arconvl", description="ARConvL and its baselines, reproduced.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -61,8 +71,7 @@ def build_parser():
                        help="'code' as the authors' public code (default), 'paper' as the paper's text")
     train.add_argument("--param", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
                        help="override a method parameter, e.g. --param gamma=0.1 (repeatable)")
-    train.add_argument("--data-dir", type=Path, default=None, help="directory holding the standard files")
-    train.add_argument("--offline", action="store_true", help="never download; fail if no local data")
+    _add_data_arguments(train)
     train.add_argument("--out", type=Path, required=True, metavar="RUN_DIR", help="run directory")
     train.add_argument("--quiet", action="store_true", help="no per-step progress bar")
     train.set_defaults(handler=run_train)
@@ -79,8 +88,7 @@ def build_parser():
     sweep.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
     sweep.add_argument("--shard", default="0/1", metavar="i/N", help="take runs i, i+N, i+2N, ... (0 <= i < N)")
     sweep.add_argument("--results-dir", type=Path, default=Path("results"))
-    sweep.add_argument("--data-dir", type=Path, default=None, help="directory holding the standard files")
-    sweep.add_argument("--offline", action="store_true", help="never download; fail if no local data")
+    _add_data_arguments(sweep)
     sweep.add_argument("--dry-run", action="store_true", help="list the runs still to do and exit")
     sweep.set_defaults(handler=run_sweep_command)
 
@@ -147,8 +155,7 @@ def _run_options(args):
 
 
 def run_train(args):
-    if args.data_dir is not None and not args.data_dir.is_dir():
-        raise ConfigError(f"--data-dir {args.data_dir} does not exist or is not a directory")
+    _check_data_dir(args.data_dir)
     options, params = _run_options(args)
     config, notes = resolve_run_config(
         options["dataset"], options["q"], options["method"], options["seed"],
@@ -182,8 +189,7 @@ def run_sweep_command(args):
 
     experiment = load_experiment(args.config, args.profile)
     shard = parse_shard(args.shard)
-    if args.data_dir is not None and not args.data_dir.is_dir():
-        raise ConfigError(f"--data-dir {args.data_dir} does not exist or is not a directory")
+    _check_data_dir(args.data_dir)
     results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
     runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
     if args.dry_run:

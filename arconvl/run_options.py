@@ -13,9 +13,8 @@
 Options given on the command line win over the file.
 """
 
-import tomllib
-
 from arconvl.errors import ConfigError
+from arconvl.toml_file import read_toml
 
 RUN_OPTION_TYPES = {
     "dataset": str, "q": int, "method": str, "seed": int, "epochs": int, "variant": str, "subsample": float,
@@ -24,13 +23,7 @@ RUN_OPTION_TYPES = {
 
 def read_run_options(path):
     """The options of a TOML run file as a dict (``params`` as a dict of overrides)."""
-    try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except OSError as error:
-        raise ConfigError(f"cannot read config {path}: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config {path} is not valid TOML: {error}") from None
+    raw = read_toml(path)
     options = {}
     for key, value in raw.items():
         if key == "params":

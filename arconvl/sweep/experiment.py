@@ -19,12 +19,12 @@ Every key is checked once, here; an unknown key or a bad value raises ``ConfigEr
 """
 
 import itertools
-import tomllib
 from dataclasses import dataclass, field
 
 from arconvl.data import DATASETS
 from arconvl.errors import ConfigError
 from arconvl.methods import METHODS, VARIANTS, resolve_method
+from arconvl.toml_file import read_toml
 
 GRID_KEYS = ("methods", "datasets", "qs", "seeds")
 SETTING_KEYS = ("variant", "epochs", "subsample", "params")
@@ -134,13 +134,7 @@ def _validated(where, settings):
 
 def load_experiment(path, profile="paper"):
     """The experiment of TOML file ``path`` under ``profile`` ("paper" = the file's top level)."""
-    try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except OSError as error:
-        raise ConfigError(f"cannot read experiment config {path}: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"experiment config {path} is not valid TOML: {error}") from None
+    raw = read_toml(path, "experiment config")
     unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r}; known: {', '.join(TOP_LEVEL_KEYS)}")
