@@ -175,18 +175,32 @@ def test_concurrent_appends_never_lose_or_mangle_rows(tmp_path):
     assert not append_result(results, {"dataset": "mnist", "q": "2", "method": "m", "seed": "7"})  # no duplicate
 
 
-def test_real_tiny_sweep_through_the_command_line(tmp_path, capsys):
+def test_real_tiny_sweep_and_its_reports_through_the_command_line(tmp_path, capsys):
     data = write_learnable_mnist(tmp_path / "data" / "mnist", n_train=300, n_test=100).parent
-    config = tmp_path / "tiny.toml"
-    config.write_text(CONFIG)
+    config = tmp_path / "table1.toml"
+    config.write_text(CONFIG.replace('name = "tiny"', 'name = "table1"').replace("qs = [2]", "qs = [10]"))
+    results = tmp_path / "results"
     code, out, err = run_main(capsys, "sweep", config, "--profile", "smoke", "--jobs", "2",
-                              "--results-dir", tmp_path / "results", "--data-dir", data, "--offline")
+                              "--results-dir", results, "--data-dir", data, "--offline")
     assert code == 0, err
     assert "2 runs finished, 0 failed" in out and "0 remaining" in err
-    (cpl, arconvl) = sorted(rows(tmp_path / "results" / "smoke" / "tiny.csv"), key=lambda r: r["method"] != "cpl")
+    (cpl, arconvl) = sorted(rows(results / "smoke" / "table1.csv"), key=lambda r: r["method"] != "cpl")
     assert (cpl["method"], arconvl["method"]) == ("cpl", "arconvl")
     assert (arconvl["param.gamma"], arconvl["epochs"]) == ("0.1", "1")
-    assert Path(tmp_path / "results" / "smoke" / "runs" / "tiny" / "mnist-q2-arconvl-s0" / "history.csv").exists()
-    code, _, err = run_main(capsys, "sweep", config, "--profile", "smoke", "--results-dir", tmp_path / "results",
+    assert Path(results / "smoke" / "runs" / "table1" / "mnist-q10-arconvl-s0" / "history.csv").exists()
+    code, _, err = run_main(capsys, "sweep", config, "--profile", "smoke", "--results-dir", results,
                             "--data-dir", data, "--offline")
     assert code == 0 and "0 runs to do" in err
+
+    code, out, err = run_main(capsys, "report", "--profile", "smoke", "--results-dir", results)
+    assert code == 0, err
+    written = {Path(line).name for line in out.split()}
+    for name in ("table1_gmean.md", "table1_gmean.tex", "table1_gmean.csv", "table3_classwise_accuracy.md",
+                 "fig4_gmean.png", "fig4_gmean.pdf", "supp_fig1_classwise_accuracy.png", "comparison_with_paper.md"):
+        assert name in written and (results / "smoke" / name).stat().st_size > 0, name
+    table = (results / "smoke" / "table1_gmean.md").read_text()
+    gmean = 100 * float(arconvl["test_gmean"])
+    (row,) = [line for line in table.splitlines() if line.startswith("| Mnist-10 |")]
+    assert row.split("|")[-2].strip().replace("**", "") == f"{gmean:.1f} (n=1)"  # the ARConvL cell
+    comparison = (results / "smoke" / "comparison_with_paper.md").read_text()
+    assert "99.1±0.0" in comparison and "98.2±0.2" in comparison  # the paper's ARConvL and CPL on MNIST-10
