@@ -28,6 +28,7 @@ from arconvl.losses import (
     la_loss,
 )
 from arconvl.losses.reweighting import CB_FOCAL_FORMS, FOCAL_CLASS_WEIGHTS
+from arconvl.method_names import ABLATION_METHODS, TABLE1_METHODS  # noqa: F401 - re-exported
 
 VARIANTS = ("code", "paper")
 
@@ -120,13 +121,6 @@ METHODS = {
     "arconvl_sigma1": _arconvl("ARConvL with sigma^2 fixed to 1", fixed_sigma2=1.0),
     "arc_c": _arconvl("ARC-C: ARConvL without the class-center term of L_M", center_term=False),
 }
-
-TABLE1_METHODS = ("cpl", "gcpl", "focal", "cb", "cb_focal", "affinity", "la", "arconvl")
-ABLATION_METHODS = (
-    "arconvl_beta0", "arconvl_beta0.5", "arconvl_beta1",
-    "arconvl_sigma0", "arconvl_sigma0.5", "arconvl_sigma1", "arc_c",
-)
-
 
 def _coerce(key, value, default):
     """``value`` (possibly a command-line string) converted to the type of ``default``."""

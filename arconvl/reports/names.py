@@ -1,20 +1,15 @@
 """Names shared by every report: datasets and their order, q levels, methods and their display names.
 
-Kept here (and not imported from ``arconvl.methods``) so that reports never import TensorFlow;
-``tests/test_reports.py`` checks the method tuples against ``arconvl/methods.py``.
+The method tuples come from ``arconvl.method_names``, which imports no TensorFlow.
 """
 
+from arconvl.method_names import ABLATION_METHODS, TABLE1_METHODS  # noqa: F401 - re-exported
 from arconvl.paper import PAPER_DATASET_NAMES
 
 # Dataset families in the paper's row order; any other dataset sorts after them, by name.
 DATASET_ORDER = ("mnist", "fashion_mnist", "svhn", "cifar10")
 Q_VALUES = (1, 10, 20, 50, 100)
 
-TABLE1_METHODS = ("cpl", "gcpl", "focal", "cb", "cb_focal", "affinity", "la", "arconvl")
-ABLATION_METHODS = (
-    "arconvl_beta0", "arconvl_beta0.5", "arconvl_beta1",
-    "arconvl_sigma0", "arconvl_sigma0.5", "arconvl_sigma1", "arc_c",
-)
 CONTROL_METHOD = "arconvl"
 
 # Column headers of the paper's tables (and of its TSV transcriptions).
