@@ -30,7 +30,8 @@ def metric_vs_q_figure(results, metric="test_gmean", methods=TABLE1_METHODS, con
     qs = sorted(set(Q_VALUES) | set(int(q) for q in summary.index.get_level_values("q")))
     x_of = {q: i for i, q in enumerate(qs)}
 
-    figure = Figure(figsize=(3.6 * len(families) + 0.4, 3.8), layout="constrained")
+    # At least 9 inches wide, so one panel still has room for the title and a legend in one row.
+    figure = Figure(figsize=(max(3.6 * len(families) + 0.4, 9.0), 4.2), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(1, len(families), squeeze=False)[0]
     colors = {m: f"C{i}" for i, m in enumerate(m for m in methods if m != control)}

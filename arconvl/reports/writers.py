@@ -116,8 +116,8 @@ def write_metric_vs_q(results, out_dir, metric, stem, methods=TABLE1_METHODS, **
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
-    figure.savefig(paths[0], dpi=150)
-    figure.savefig(paths[1])
+    figure.savefig(paths[0], dpi=150, bbox_inches="tight")  # never clip the title or the legend
+    figure.savefig(paths[1], bbox_inches="tight")
     return paths
 
 
