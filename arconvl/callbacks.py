@@ -5,6 +5,7 @@ best-validation weights and the per-epoch history file. Epochs are 1-based every
 import keras
 import numpy as np
 
+from arconvl.errors import NumericalFault
 from arconvl.metrics import classwise_accuracy, g_mean, per_class_recall
 from arconvl.schedules import step_decay, warmup_then_constant
 
@@ -88,6 +89,15 @@ class BestWeights(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises ``NumericalFault`` at the end of an epoch whose mean loss (or a part) is NaN or ±inf."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        bad = {name: value for name, value in logs.items() if not np.isfinite(value)}
+        if bad:
+            raise NumericalFault(epoch + 1, "non-finite " + ", ".join(f"{k} = {v}" for k, v in sorted(bad.items())))
 
 
 class HistoryWriter(keras.callbacks.Callback):

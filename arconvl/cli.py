@@ -1,7 +1,8 @@
 """Command line: ``python -m arconvl train ...``, ``sweep CONFIG ...`` and ``stats --table FILE ...``.
 
 Every problem a user can fix (bad arguments, missing or unreadable data, a clashing run
-directory) ends in one line on stderr and exit code 2, with nothing written.
+directory) ends in one line on stderr and exit code 2, with nothing written. A run stopped by a
+NaN or infinite loss exits with code 3 and leaves RUN_DIR/failed.json (epoch and reason).
 """
 
 import argparse
@@ -10,9 +11,9 @@ from pathlib import Path
 
 from arconvl.config import resolve_run_config
 from arconvl.data import DATASETS, prepare_splits
-from arconvl.errors import ArconvlError, ConfigError
+from arconvl.errors import ArconvlError, ConfigError, NumericalFault
 from arconvl.methods import METHODS, VARIANTS
-from arconvl.run_files import read_config, read_result
+from arconvl.run_files import read_config, read_result, write_failure
 from arconvl.run_options import read_run_options
 from arconvl.stats.command import add_stats_parser
 
@@ -178,7 +179,13 @@ def run_train(args):
 
     from arconvl.training import train_run  # imported here: building a model needs Keras
 
-    row = train_run(config, splits, args.out, verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
+    try:
+        row = train_run(config, splits, args.out, verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
+    except NumericalFault as fault:
+        write_failure(args.out, fault.epoch, fault.reason)
+        print(f"python -m arconvl train: run failed at {fault} (recorded in {args.out / 'failed.json'})",
+              file=sys.stderr)
+        return 3
     print(result_line(row))
     return 0
 

@@ -11,3 +11,12 @@ class DataError(ArconvlError):
 
 class ConfigError(ArconvlError):
     """An unknown name or a value out of range in the run configuration."""
+
+
+class NumericalFault(Exception):
+    """Training produced a NaN or infinite loss; ``epoch`` (1-based) is where it was seen."""
+
+    def __init__(self, epoch, reason):
+        super().__init__(f"epoch {epoch}: {reason}")
+        self.epoch = epoch
+        self.reason = reason

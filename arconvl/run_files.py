@@ -1,6 +1,7 @@
 """The files of one run directory: ``config.json``, ``history.csv``, ``best.weights.h5``, ``run.csv``.
 
-``run.csv`` is written last and atomically: its presence means the run finished.
+``run.csv`` is written last and atomically: its presence means the run finished. A run stopped by
+a numerical fault leaves ``failed.json`` (the epoch and the reason) instead.
 """
 
 import csv
@@ -13,6 +14,7 @@ CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.csv"
 WEIGHTS_FILE = "best.weights.h5"
 RESULT_FILE = "run.csv"
+FAILURE_FILE = "failed.json"
 
 
 def write_atomically(path, text):
@@ -71,3 +73,11 @@ def read_result(run_dir):
     """The finished run's row, or None when ``run.csv`` is absent."""
     path = Path(run_dir) / RESULT_FILE
     return read_csv_rows(path)[0] if path.exists() else None
+
+
+def write_failure(run_dir, epoch, reason):
+    write_atomically(Path(run_dir) / FAILURE_FILE, json.dumps({"epoch": epoch, "reason": reason}) + "\n")
+
+
+def clear_failure(run_dir):
+    (Path(run_dir) / FAILURE_FILE).unlink(missing_ok=True)

@@ -8,12 +8,19 @@ import keras
 import numpy as np
 
 from arconvl.backbones import build_backbone
-from arconvl.callbacks import BestWeights, EpochEvaluation, EpochSchedules, HistoryWriter, evaluate_recalls
+from arconvl.callbacks import (
+    BestWeights,
+    EpochEvaluation,
+    EpochSchedules,
+    HistoryWriter,
+    StopOnNonFiniteLoss,
+    evaluate_recalls,
+)
 from arconvl.data import eval_pipeline, train_pipeline
 from arconvl.methods import resolve_method
 from arconvl.metrics import classwise_accuracy, g_mean
 from arconvl.model import PrototypeClassifier
-from arconvl.run_files import HISTORY_FILE, WEIGHTS_FILE, HistoryFile, write_config, write_result
+from arconvl.run_files import HISTORY_FILE, WEIGHTS_FILE, HistoryFile, clear_failure, write_config, write_result
 
 
 def build_model(config, class_counts, input_shape):
@@ -42,6 +49,7 @@ def train_run(config, splits, run_dir, *, verbose=1):
     started = time.perf_counter()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    clear_failure(run_dir)
     write_config(run_dir, config)
     keras.utils.set_random_seed(config.seed)
 
@@ -60,7 +68,13 @@ def train_run(config, splits, run_dir, *, verbose=1):
         num_classes,
     )
     best = BestWeights(str(run_dir / WEIGHTS_FILE))
-    callbacks = [EpochSchedules(config), evaluation, best, HistoryWriter(HistoryFile(run_dir / HISTORY_FILE))]
+    callbacks = [
+        EpochSchedules(config),
+        StopOnNonFiniteLoss(),  # before anything records the epoch
+        evaluation,
+        best,
+        HistoryWriter(HistoryFile(run_dir / HISTORY_FILE)),
+    ]
     history = model.fit(train_data, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
 
     last = history.history

@@ -1,6 +1,7 @@
 """``python -m arconvl train`` end to end on tiny generated data, and its error cases."""
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -188,3 +189,20 @@ def test_help_lists_every_method(capsys):
 def _is_tensorflow_log(line):
     """TensorFlow's native start-up lines, printed before its log level applies."""
     return line.startswith(("WARNING: All log messages before absl", "I0000 ", "W0000 ", "E0000 "))
+
+
+def test_a_non_finite_loss_stops_the_run_and_records_the_failure(tiny_data, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, _, err = run_main(capsys, "train", "--dataset", "mnist", "--q", "2", "--epochs", "2",
+                            "--param", "fixed_sigma2=nan", "--data-dir", tiny_data.parent, "--offline",
+                            "--out", out, "--quiet")
+    assert code == 3
+    assert "run failed at epoch 1: non-finite" in err and "loss = nan" in err
+    failure = json.loads((out / "failed.json").read_text())
+    assert failure["epoch"] == 1 and "margin_ce = nan" in failure["reason"]
+    assert not (out / "run.csv").exists() and not (out / "history.csv").exists()
+    # A finite run in the same directory trains afresh and clears the failure.
+    code, _, err = run_main(capsys, "train", "--dataset", "mnist", "--q", "2", "--epochs", "1",
+                            "--data-dir", tiny_data.parent, "--offline", "--out", out, "--quiet")
+    assert code == 0, err
+    assert (out / "run.csv").exists() and not (out / "failed.json").exists()
