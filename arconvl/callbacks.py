@@ -5,6 +5,7 @@ best-validation weights and the per-epoch history file. Epochs are 1-based every
 import keras
 import numpy as np
 
+from arconvl.checkpoint import capture_state, save_checkpoint
 from arconvl.errors import NumericalFault
 from arconvl.metrics import classwise_accuracy, g_mean, per_class_recall
 from arconvl.schedules import step_decay, warmup_then_constant
@@ -90,6 +91,15 @@ class BestWeights(keras.callbacks.Callback):
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
 
+    def resume(self, model, best, best_epoch, best_weights):
+        """Take up a checkpoint's best so far, and rewrite the weights file from it (a run may have
+        been stopped after writing the file for a better epoch that its checkpoint does not hold).
+        Leaves ``model`` with ``best_weights``."""
+        self.best, self.best_epoch, self.best_weights = best, best_epoch, best_weights
+        if best_weights is not None:
+            model.set_weights(best_weights)
+            model.save_weights(self.path)
+
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
     """Raises ``NumericalFault`` at the end of an epoch whose mean loss (or a part) is NaN or ±inf."""
@@ -109,3 +119,19 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.history_file.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Writes the training state (``arconvl.checkpoint``) after every epoch. Must come after the
+    ``HistoryWriter``: a run stopped between the two writes then redoes the epoch, whose history
+    row the resumed run drops."""
+
+    def __init__(self, path, config, best, seconds):
+        super().__init__()
+        self.path = path
+        self.config = config
+        self.best = best
+        self.seconds = seconds  # () → seconds trained so far
+
+    def on_epoch_end(self, epoch, logs=None):
+        save_checkpoint(self.path, capture_state(self.model, self.config, epoch + 1, self.seconds(), self.best))

@@ -9,11 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from arconvl.checkpoint import read_checkpoint_header
 from arconvl.config import resolve_run_config
 from arconvl.data import DATASETS, prepare_splits
 from arconvl.errors import ArconvlError, ConfigError, NumericalFault
 from arconvl.methods import METHODS, VARIANTS
-from arconvl.run_files import read_config, read_result, write_failure
+from arconvl.run_files import CHECKPOINT_FILE, read_config, read_result, write_failure
 from arconvl.run_options import read_run_options
 from arconvl.stats.command import add_stats_parser
 
@@ -53,7 +54,9 @@ def build_parser():
         "train",
         help="train one method on one q-imbalanced dataset",
         description="Train one run of the paper's protocol and write RUN_DIR/{run.csv,history.csv,"
-        "config.json,best.weights.h5}. On a finished RUN_DIR, report its result without retraining.",
+        "config.json,best.weights.h5}. On a finished RUN_DIR, report its result without retraining; "
+        "an interrupted one (killed, even with SIGKILL) resumes after its last finished epoch and "
+        "ends as an uninterrupted run would.",
         epilog="methods:\n" + _method_list(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -121,22 +124,38 @@ def result_line(row):
     )
 
 
+def _differing(previous, config):
+    current = config.to_dict()
+    return sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
+
+
 def _check_out_dir(out, config):
-    """None to train; the finished row when ``out`` holds this very run; an error otherwise."""
+    """(finished row, resume epoch): the row when ``out`` holds this very run finished, else None;
+    the last finished epoch when it holds this run interrupted (a checkpoint), else None. Raises
+    ``ConfigError`` when ``out`` holds another run, finished or interrupted."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} exists and is not a directory")
-    finished = read_result(out) if out.is_dir() else None
-    if finished is None:
-        return None
-    previous = read_config(out)
-    differing = sorted(k for k in set(previous) | set(config.to_dict())
-                       if previous.get(k) != config.to_dict().get(k))
+    if not out.is_dir():
+        return None, None
+    finished = read_result(out)
+    if finished is not None:
+        differing = _differing(read_config(out), config)
+        if differing:
+            raise ConfigError(
+                f"{out} holds a finished run with a different configuration ({', '.join(differing)}); "
+                "choose another --out"
+            )
+        return finished, None
+    if not (out / CHECKPOINT_FILE).exists():
+        return None, None
+    epoch, previous = read_checkpoint_header(out / CHECKPOINT_FILE)
+    differing = _differing(previous, config)
     if differing:
         raise ConfigError(
-            f"{out} holds a finished run with a different configuration ({', '.join(differing)}); "
+            f"{out} holds an interrupted run with a different configuration ({', '.join(differing)}); "
             "choose another --out"
         )
-    return finished
+    return None, epoch
 
 
 RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code", "subsample": 1.0}
@@ -163,7 +182,7 @@ def run_train(args):
         epochs=options["epochs"], variant=options["variant"], method_overrides=params,
         subsample=options["subsample"],
     )
-    finished = _check_out_dir(args.out, config)
+    finished, resume_epoch = _check_out_dir(args.out, config)
     if finished is not None:
         print(f"{args.out} is finished; not retraining.")
         print(result_line(finished))
@@ -176,6 +195,8 @@ def run_train(args):
         print(f"note: {note}")
     print(f"data: {config.dataset} from {splits.source}; per-class counts before the split "
           f"{list(map(int, splits.counts_before_split))}, training split {list(map(int, splits.train_counts))}")
+    if resume_epoch is not None:
+        print(f"resuming {args.out} after epoch {resume_epoch} of {config.epochs}")
 
     from arconvl.training import train_run  # imported here: building a model needs Keras
 

@@ -43,6 +43,11 @@ class PrototypeClassifier(keras.Model):
         self.built = True
 
     @property
+    def network_variables(self):
+        """The variables of the main optimizer: the backbone's trainable ones, then the centers."""
+        return self.backbone.trainable_variables + self.prototypes.trainable_variables
+
+    @property
     def metrics(self):
         return list(self.trackers.values())
 
@@ -56,7 +61,7 @@ class PrototypeClassifier(keras.Model):
 
     def train_step(self, data):
         images, labels = data
-        network_vars = self.backbone.trainable_variables + self.prototypes.trainable_variables
+        network_vars = self.network_variables
         radius_vars = [] if self.radii is None else self.radii.trainable_variables
         with tf.GradientTape() as tape:
             features = self.backbone(images, training=True)

@@ -1,4 +1,5 @@
-"""The files of one run directory: ``config.json``, ``history.csv``, ``best.weights.h5``, ``run.csv``.
+"""The files of one run directory: ``config.json``, ``history.csv``, ``best.weights.h5``, ``run.csv``,
+and while the run is unfinished ``checkpoint.npz`` (``arconvl.checkpoint``).
 
 ``run.csv`` is written last and atomically: its presence means the run finished. A run stopped by
 a numerical fault leaves ``failed.json`` (the epoch and the reason) instead.
@@ -15,14 +16,18 @@ HISTORY_FILE = "history.csv"
 WEIGHTS_FILE = "best.weights.h5"
 RESULT_FILE = "run.csv"
 FAILURE_FILE = "failed.json"
+CHECKPOINT_FILE = "checkpoint.npz"
 
 
-def write_atomically(path, text):
-    """Write ``text`` to ``path`` through a temporary file and a rename, so readers never see half."""
+def write_atomically(path, data):
+    """Write ``data`` (text or bytes) to ``path`` through a temporary file and a rename, so readers
+    never see half."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    binary = isinstance(data, bytes)
+    with open(tmp, "wb" if binary else "w", encoding=None if binary else "utf-8",
+              newline=None if binary else "") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -53,6 +58,16 @@ class HistoryFile:
 
     def append(self, row):
         self.rows.append(row)
+        write_atomically(self.path, rows_to_csv(self.rows))
+
+    def resume(self, epochs):
+        """Keep the rows of epochs 1 … ``epochs`` of the file on disk (rewritten without any later
+        row); raises ``ValueError`` unless the file holds each of them exactly once."""
+        rows = read_csv_rows(self.path) if self.path.exists() else []
+        kept = [row for row in rows if int(row["epoch"]) <= epochs]
+        if [int(row["epoch"]) for row in kept] != list(range(1, epochs + 1)):
+            raise ValueError(f"{self.path} does not hold epochs 1 to {epochs} once each")
+        self.rows = kept
         write_atomically(self.path, rows_to_csv(self.rows))
 
 

@@ -1,6 +1,8 @@
 """One training run of the paper's protocol (SPEC §5): build, fit with best-validation selection,
 evaluate on the test set, and write the run directory."""
 
+import json
+import math
 import time
 from pathlib import Path
 
@@ -10,17 +12,28 @@ import numpy as np
 from arconvl.backbones import build_backbone
 from arconvl.callbacks import (
     BestWeights,
+    EpochCheckpoint,
     EpochEvaluation,
     EpochSchedules,
     HistoryWriter,
     StopOnNonFiniteLoss,
     evaluate_recalls,
 )
+from arconvl.checkpoint import load_checkpoint, restore_state
 from arconvl.data import eval_pipeline, train_pipeline
+from arconvl.errors import ConfigError
 from arconvl.methods import resolve_method
 from arconvl.metrics import classwise_accuracy, g_mean
 from arconvl.model import PrototypeClassifier
-from arconvl.run_files import HISTORY_FILE, WEIGHTS_FILE, HistoryFile, clear_failure, write_config, write_result
+from arconvl.run_files import (
+    CHECKPOINT_FILE,
+    HISTORY_FILE,
+    WEIGHTS_FILE,
+    HistoryFile,
+    clear_failure,
+    write_config,
+    write_result,
+)
 
 
 def build_model(config, class_counts, input_shape):
@@ -37,6 +50,7 @@ def build_model(config, class_counts, input_shape):
     model = PrototypeClassifier(backbone, method, np.asarray(class_counts), radius_optimizer)
     model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, momentum=config.momentum))
     model.build((None, *input_shape))
+    model.optimizer.build(model.network_variables)  # its variables exist before the first step
     return model
 
 
@@ -45,39 +59,67 @@ def train_run(config, splits, run_dir, *, verbose=1):
 
     Metrics in the row are fractions in [0, 1]; ``test_*`` are those of the best-validation
     weights, ``test_*_last`` those of the last epoch.
+
+    After every epoch the training state goes to ``run_dir/checkpoint.npz``. When ``run_dir``
+    already holds one (an interrupted run of this same configuration, else ``ConfigError``), the
+    run resumes after its epoch and ends as the uninterrupted run would have; the checkpoint is
+    deleted once ``run.csv`` is written.
     """
     started = time.perf_counter()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = run_dir / CHECKPOINT_FILE
+    state = load_checkpoint(checkpoint_path) if checkpoint_path.exists() else None
+    if state is not None and state.config != json.loads(config.to_json()):
+        raise ConfigError(f"{checkpoint_path} is of another configuration; choose another run directory")
     clear_failure(run_dir)
     write_config(run_dir, config)
     keras.utils.set_random_seed(config.seed)
 
     num_classes = len(splits.train_counts)
     model = build_model(config, splits.train_counts, splits.x_train.shape[1:])
-    train_data = train_pipeline(
-        splits.x_train, splits.y_train, batch_size=config.batch_size, seed=config.seed,
-        augment=config.augment, pixel_scale=config.pixel_scale,
-    )
+    history_file = HistoryFile(run_dir / HISTORY_FILE)
+    best = BestWeights(str(run_dir / WEIGHTS_FILE))
+    done = 0  # finished epochs
+    if state is not None:
+        try:
+            history_file.resume(state.epoch)  # drops a row written after the checkpoint
+        except ValueError as error:
+            raise ConfigError(f"{error}; delete {checkpoint_path} to train {run_dir} afresh") from None
+        best.resume(model, state.best, state.best_epoch, state.best_weights)
+        restore_state(model, state)
+        done, started = state.epoch, started - state.seconds
 
     def batched(images):
         return eval_pipeline(images, batch_size=config.batch_size, pixel_scale=config.pixel_scale)
 
-    evaluation = EpochEvaluation(
-        {"val": (batched(splits.x_val), splits.y_val), "test": (batched(splits.x_test), splits.y_test)},
-        num_classes,
-    )
-    best = BestWeights(str(run_dir / WEIGHTS_FILE))
-    callbacks = [
-        EpochSchedules(config),
-        StopOnNonFiniteLoss(),  # before anything records the epoch
-        evaluation,
-        best,
-        HistoryWriter(HistoryFile(run_dir / HISTORY_FILE)),
-    ]
-    history = model.fit(train_data, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
+    if done < config.epochs:
+        train_data = train_pipeline(
+            splits.x_train, splits.y_train, batch_size=config.batch_size, seed=config.seed,
+            augment=config.augment, pixel_scale=config.pixel_scale,
+            first_epoch=done + 1, num_epochs=config.epochs - done,
+        )
+        evaluation = EpochEvaluation(
+            {"val": (batched(splits.x_val), splits.y_val), "test": (batched(splits.x_test), splits.y_test)},
+            num_classes,
+        )
+        callbacks = [
+            EpochSchedules(config),
+            StopOnNonFiniteLoss(),  # before anything records the epoch
+            evaluation,
+            best,
+            HistoryWriter(history_file),
+            EpochCheckpoint(checkpoint_path, json.loads(config.to_json()), best,
+                            lambda: time.perf_counter() - started),  # after the history
+        ]
+        # One dataset for all remaining epochs, each of ``steps`` batches: Keras keeps its iterator.
+        steps = math.ceil(len(splits.x_train) / config.batch_size)
+        model.fit(train_data, initial_epoch=done, epochs=config.epochs, steps_per_epoch=steps,
+                  callbacks=callbacks, verbose=verbose, shuffle=False)
+    if best.best_weights is not None:
+        model.set_weights(best.best_weights)
 
-    last = history.history
+    last = history_file.rows[-1]
     test_recalls = evaluate_recalls(model, batched(splits.x_test), splits.y_test, num_classes)
     row = {
         "dataset": config.dataset,
@@ -89,11 +131,12 @@ def train_run(config, splits, run_dir, *, verbose=1):
         "val_gmean": best.best,
         "test_gmean": g_mean(test_recalls),
         "test_classwise_acc": classwise_accuracy(test_recalls),
-        "test_gmean_last": last["test_gmean"][-1],
-        "test_classwise_acc_last": last["test_classwise_acc"][-1],
+        "test_gmean_last": float(last["test_gmean"]),
+        "test_classwise_acc_last": float(last["test_classwise_acc"]),
         **{f"recall_{j}": float(r) for j, r in enumerate(test_recalls)},
         "seconds": round(time.perf_counter() - started, 1),
     }
     row.update({k: v for k, v in config.flat().items() if k not in row})
     write_result(run_dir, row)
+    checkpoint_path.unlink(missing_ok=True)  # run.csv now says the run is finished
     return row

@@ -57,27 +57,53 @@ def test_grey_images_keep_their_channel():
     np.testing.assert_array_equal(images, x[labels])
 
 
+def epochs_of(dataset, batches_per_epoch):
+    """(images, labels) of each pass of a multi-epoch dataset."""
+    batches = list(dataset.as_numpy_iterator())
+    assert len(batches) % batches_per_epoch == 0
+    return [(np.concatenate([b[0] for b in batches[i:i + batches_per_epoch]]),
+             np.concatenate([b[1] for b in batches[i:i + batches_per_epoch]]))
+            for i in range(0, len(batches), batches_per_epoch)]
+
+
 def test_train_order_is_seeded_and_reshuffled_every_epoch():
     x, ids = images_and_ids()
-    dataset = train_pipeline(x, ids, batch_size=64, seed=3, augment=True, pixel_scale=1.0)
-    first_images, first = epoch(dataset)
-    second_images, second = epoch(dataset)
+    dataset = train_pipeline(x, ids, batch_size=64, seed=3, augment=True, pixel_scale=1.0, num_epochs=2)
+    assert dataset.cardinality() == 10
+    (first_images, first), (second_images, second) = epochs_of(dataset, 5)
+    assert sorted(first) == sorted(second) == list(range(300))
     assert not np.array_equal(first, second)
-    rebuilt = train_pipeline(x, ids, batch_size=64, seed=3, augment=True, pixel_scale=1.0)
-    for images, labels in (first_images, first), (second_images, second):
-        repeat_images, repeat = epoch(rebuilt)
-        np.testing.assert_array_equal(labels, repeat)
-        np.testing.assert_array_equal(images, repeat_images)  # same seed → same augmentation too
+    rebuilt = train_pipeline(x, ids, batch_size=64, seed=3, augment=True, pixel_scale=1.0, num_epochs=2)
+    for passes in epochs_of(dataset, 5), epochs_of(rebuilt, 5):  # iterated again, or rebuilt
+        for (images, labels), (expected_images, expected) in zip(
+            passes, [(first_images, first), (second_images, second)], strict=True
+        ):
+            np.testing.assert_array_equal(labels, expected)
+            np.testing.assert_array_equal(images, expected_images)  # same seed → same augmentation too
     other = epoch(train_pipeline(x, ids, batch_size=64, seed=4, augment=True, pixel_scale=1.0))[1]
     assert not np.array_equal(first, other)
     # a fresh augmentation every epoch: sample 0 does not look the same twice
     assert not np.array_equal(first_images[first == 0], second_images[second == 0])
 
 
+def test_each_epoch_depends_only_on_the_seed_and_its_number():
+    """What a resumed run relies on: epochs 3–4 alone are the last two passes of epochs 1–4."""
+    x, ids = images_and_ids(n=100)
+    kwargs = {"batch_size": 32, "seed": 5, "augment": True, "pixel_scale": 1.0}
+    whole = epochs_of(train_pipeline(x, ids, num_epochs=4, **kwargs), 4)
+    tail = epochs_of(train_pipeline(x, ids, first_epoch=3, num_epochs=2, **kwargs), 4)
+    assert len(whole) == 4 and len(tail) == 2
+    for (images, labels), (expected_images, expected) in zip(tail, whole[2:], strict=True):
+        np.testing.assert_array_equal(labels, expected)
+        np.testing.assert_array_equal(images, expected_images)
+    assert len({tuple(labels) for _, labels in whole}) == 4
+
+
 def test_augmentation_is_drawn_afresh_every_epoch():
     x, ids = images_and_ids(n=1)
-    dataset = train_pipeline(x, ids, batch_size=1, seed=0, augment=True, pixel_scale=1.0)
-    assert not np.array_equal(epoch(dataset)[0], epoch(dataset)[0])
+    (first, _), (second, _) = epochs_of(
+        train_pipeline(x, ids, batch_size=1, seed=0, augment=True, pixel_scale=1.0, num_epochs=2), 1)
+    assert not np.array_equal(first, second)
 
 
 def test_augmented_training_batches():
@@ -106,6 +132,13 @@ def test_pipeline_argument_checks(kwargs, match):
     arguments = {"x": np.zeros((4, 32, 32, 3), np.uint8), "batch_size": 2, "pixel_scale": 1.0} | kwargs
     with pytest.raises(ValueError, match=match):
         eval_pipeline(arguments.pop("x"), **arguments)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"first_epoch": 0}, "first_epoch"), ({"num_epochs": 0}, "num_epochs")])
+def test_train_pipeline_epoch_checks(kwargs, match):
+    x, ids = images_and_ids(n=4)
+    with pytest.raises(ValueError, match=match):
+        train_pipeline(x, ids, batch_size=2, seed=0, augment=False, pixel_scale=1.0, **kwargs)
 
 
 # ---------------------------------------------------------------- shifts

@@ -1,6 +1,9 @@
 """``tf.data`` input pipelines: seeded shuffled training batches (optionally augmented) and
 ordered evaluation batches, both as float32 images multiplied by ``pixel_scale``.
 
+Epoch e's training order and augmentation depend on (seed, e) alone (stateless random ops), so a
+run resumed at any epoch sees exactly the batches an uninterrupted run would have seen.
+
 ``pixel_scale`` = 1.0 feeds raw 0–255 pixels (the authors' code), 1/255 scales to [0, 1].
 Augmentation always works in raw 0–255 units, before the scaling.
 """
@@ -24,18 +27,39 @@ def _gather_float(images, indices):
     return tf.cast(tf.gather(images, indices), tf.float32)
 
 
-def train_pipeline(x, y, *, batch_size=128, seed, augment, pixel_scale):
-    """Batches (float32 images, int32 labels) of all of (x, y) in a seeded order reshuffled on
-    every pass; the last batch may be smaller. With ``augment``, each batch is augmented
-    (``augment.augment_batch``) with a per-batch seed drawn from ``seed``, fresh on every pass."""
+def _fold_in(key, data):
+    return tf.random.experimental.stateless_fold_in(key, tf.cast(data, tf.int64))
+
+
+def train_pipeline(x, y, *, batch_size=128, seed, augment, pixel_scale, first_epoch=1, num_epochs=1):
+    """Batches (float32 images, int32 labels) of all of (x, y), one pass for each of the 1-based
+    epochs ``first_epoch`` … ``first_epoch + num_epochs − 1`` in turn (``ceil(len(x) / batch_size)``
+    batches each; the last batch of a pass may be smaller).
+
+    Epoch e's order is a permutation keyed by (``seed``, e); with ``augment``, batch b of epoch e is
+    augmented (``augment.augment_batch``) with a seed keyed by (``seed``, e, b). Nothing depends on
+    earlier passes, so the batches of epochs 3–5 are those an epochs 1–5 dataset gives for them.
+    """
     _check(x, batch_size, pixel_scale)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels")
+    if not (isinstance(first_epoch, (int, np.integer)) and first_epoch >= 1):
+        raise ValueError(f"first_epoch must be an integer >= 1, got {first_epoch!r}")
+    if not (isinstance(num_epochs, (int, np.integer)) and num_epochs >= 1):
+        raise ValueError(f"num_epochs must be an integer >= 1, got {num_epochs!r}")
     images, labels = tf.constant(x), tf.constant(y, tf.int32)
-    order = (tf.data.Dataset.range(len(x))
-             .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-             .batch(batch_size))
-    batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+    count = len(x)
+    run_key = tf.constant([seed, 0], tf.int64)
+
+    def epoch_batches(epoch):
+        """(indices, augmentation seed) of every batch of one epoch."""
+        epoch_key = _fold_in(run_key, epoch)
+        order = tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), _fold_in(epoch_key, 0))
+        batch_key = _fold_in(epoch_key, 1)
+        return (tf.data.Dataset.from_tensor_slices(order)
+                .batch(batch_size)
+                .enumerate()
+                .map(lambda b, indices: (indices, _fold_in(batch_key, b))))
 
     def make_batch(indices, batch_seed):
         batch = _gather_float(images, indices)
@@ -43,7 +67,10 @@ def train_pipeline(x, y, *, batch_size=128, seed, augment, pixel_scale):
             batch = augment_batch(batch, batch_seed)
         return batch * pixel_scale, tf.gather(labels, indices)
 
-    return (tf.data.Dataset.zip(order, batch_seeds)
+    steps = -(-count // batch_size)
+    return (tf.data.Dataset.range(first_epoch, first_epoch + num_epochs)
+            .flat_map(epoch_batches)
+            .apply(tf.data.experimental.assert_cardinality(num_epochs * steps))
             .map(make_batch, num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
 
