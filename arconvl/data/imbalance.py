@@ -50,7 +50,7 @@ def stratified_subsample(x, y, fraction, rng):
     if fraction == 1:
         return x, y
     keep = [rng.permutation(members)[:max(1, math.floor(fraction * len(members) + 0.5))]
-            for members in (np.flatnonzero(y == j) for j in range(NUM_CLASSES)) if len(members)]
+            for members in (np.flatnonzero(y == j) for j in np.unique(y))]
     keep = np.sort(np.concatenate(keep))
     return x[keep], y[keep]
 
@@ -61,7 +61,8 @@ def validation_count(n, val_fraction):
 
 
 def stratified_split(x, y, val_fraction, rng):
-    """Per class, move a random ``validation_count(n_j)`` samples to validation.
+    """Per class present in ``y`` (any number of classes), move a random ``validation_count(n_j)``
+    samples to validation.
 
     Returns (x_train, y_train, x_val, y_val); ``val_fraction`` must lie in [0, 1).
     """
@@ -69,7 +70,7 @@ def stratified_split(x, y, val_fraction, rng):
         raise ConfigError(f"validation fraction must lie in [0, 1), got {val_fraction!r}")
     _check_pair(x, y)
     is_val = np.zeros(len(y), dtype=bool)
-    for j in range(NUM_CLASSES):
+    for j in np.unique(y):  # every class present, however many there are
         members = np.flatnonzero(y == j)
         is_val[rng.permutation(members)[:validation_count(len(members), val_fraction)]] = True
     return x[~is_val], y[~is_val], x[is_val], y[is_val]

@@ -1,0 +1,179 @@
+"""Streaming ``tf.data`` pipelines over image files (CelebA, iNaturalist 2018), and a check that
+every file decodes.
+
+A file is read with ``tf.io.read_file``, decoded with ``tf.io.decode_image`` (JPEG, PNG, GIF, BMP;
+always 3 channels: grey images are repeated, CMYK JPEGs converted), resized to the target size
+with ``tf.image.resize`` (bilinear, antialiased by default, aspect ratio not kept, no crop), then
+rounded to uint8, so an image is exactly what a pre-resized uint8 copy would hold and a cache
+stores one byte per value. Batches come out as float32 in raw 0–255 units times ``pixel_scale``,
+the convention of ``arconvl.data.pipeline``.
+
+Corrupt files: ``verify_images`` decodes every file once, in parallel, with this same decoder and
+raises ``DataError`` naming the first bad file (``prepare_large_scale_splits(..., verify=True)``
+runs it). The streaming pipelines do not re-check: a corrupt file met while streaming stops the
+iteration with TensorFlow's ``InvalidArgumentError``, which does not name the file — run the
+check once after downloading a dataset.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from arconvl.errors import DataError
+
+DEFAULT_BATCH_SIZE = 64   # the paper's batch size for CelebA and iNaturalist 2018
+DEFAULT_SHUFFLE_BUFFER = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class ImageFiles:
+    """A dataset as lists of image files: paths (object arrays of str) and int32 class labels of
+    the training pool and of the test set, and where they came from."""
+
+    train_paths: np.ndarray
+    train_labels: np.ndarray
+    test_paths: np.ndarray
+    test_labels: np.ndarray
+    source: str
+
+
+def path_array(paths):
+    """``paths`` as a 1-D object array of str."""
+    array = np.empty(len(paths), dtype=object)
+    array[:] = [str(path) for path in paths]
+    return array
+
+
+def _check_size(image_size):
+    if (len(image_size) != 2
+            or not all(isinstance(side, (int, np.integer)) and side > 0 for side in image_size)):
+        raise ValueError(f"image_size must be (height, width) in pixels, got {image_size!r}")
+    return int(image_size[0]), int(image_size[1])
+
+
+def _check(paths, batch_size, pixel_scale):
+    if len(paths) == 0:
+        raise ValueError("no image files to read")
+    if not (isinstance(batch_size, (int, np.integer)) and batch_size > 0):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not pixel_scale > 0:
+        raise ValueError(f"pixel_scale must be positive, got {pixel_scale!r}")
+
+
+def _decode(path):
+    return tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+
+
+def decode_and_resize(path, image_size, antialias=True):
+    """One file (a string tensor) → a uint8 (height, width, 3) image."""
+    height, width = _check_size(image_size)
+    image = tf.image.resize(_decode(path), (height, width), antialias=antialias)
+    image = tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
+    return tf.ensure_shape(image, (height, width, 3))
+
+
+def cache_file(prefix, paths, image_size, antialias):
+    """``prefix`` + a digest of the file list, the size and the resize mode: a ``tf.data`` file
+    cache is read back blindly, so a changed list or size must not find the old cache."""
+    digest = hashlib.sha1(repr((tuple(image_size), bool(antialias))).encode())
+    for path in paths:
+        digest.update(str(path).encode() + b"\0")
+    return f"{prefix}-{digest.hexdigest()[:16]}"
+
+
+def _cached(dataset, cache, paths, image_size, antialias):
+    """``dataset.cache`` in memory (``cache=True``) or in files at a prefix (str or Path); None /
+    False: no cache."""
+    if cache is None or cache is False:
+        return dataset
+    if cache is True:
+        return dataset.cache()
+    if isinstance(cache, (str, Path)) and str(cache):
+        return dataset.cache(cache_file(cache, paths, image_size, antialias))
+    raise ValueError(f"cache must be None, True (memory) or a file prefix, got {cache!r}")
+
+
+def _to_float(pixel_scale):
+    def convert(images, *rest):
+        images = tf.cast(images, tf.float32) * pixel_scale
+        return (images, *rest) if rest else images
+    return convert
+
+
+def image_file_train_pipeline(paths, labels, *, image_size, batch_size=DEFAULT_BATCH_SIZE, seed, pixel_scale,
+                              cache=None, shuffle_buffer=DEFAULT_SHUFFLE_BUFFER, antialias=True):
+    """Batches (float32 images, int32 labels) of all files in a seeded order reshuffled on every
+    pass; the last batch may be smaller. Decoding and resizing run in parallel (AUTOTUNE).
+
+    Without ``cache`` the whole file list is shuffled (a full shuffle) before decoding. With
+    ``cache`` (True: memory; a path prefix: files) the decoded, resized uint8 images are cached
+    in file-list order on the first pass, and the cached stream is shuffled through a buffer of
+    ``shuffle_buffer`` images (a partial shuffle; the buffer holds decoded images).
+    """
+    _check(paths, batch_size, pixel_scale)
+    size = _check_size(image_size)
+    if len(paths) != len(labels):
+        raise ValueError(f"{len(paths)} image files but {len(labels)} labels")
+    files = tf.data.Dataset.from_tensor_slices((tf.constant([str(p) for p in paths], tf.string),
+                                                tf.constant(np.asarray(labels), tf.int32)))
+
+    def load(path, label):
+        return decode_and_resize(path, size, antialias), label
+
+    if cache is None or cache is False:
+        images = (files.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+                  .map(load, num_parallel_calls=tf.data.AUTOTUNE))
+    else:
+        images = (_cached(files.map(load, num_parallel_calls=tf.data.AUTOTUNE), cache, paths, size, antialias)
+                  .shuffle(min(shuffle_buffer, len(paths)), seed=seed, reshuffle_each_iteration=True))
+    return (images.batch(batch_size)
+            .map(_to_float(pixel_scale), num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+def image_file_eval_pipeline(paths, *, image_size, batch_size=DEFAULT_BATCH_SIZE, pixel_scale, cache=None,
+                             antialias=True):
+    """Batches of float32 images of the files in order (no labels, no shuffling); ``cache`` as in
+    ``image_file_train_pipeline``."""
+    _check(paths, batch_size, pixel_scale)
+    size = _check_size(image_size)
+    images = (tf.data.Dataset.from_tensor_slices(tf.constant([str(p) for p in paths], tf.string))
+              .map(lambda path: decode_and_resize(path, size, antialias), num_parallel_calls=tf.data.AUTOTUNE))
+    return (_cached(images, cache, paths, size, antialias)
+            .batch(batch_size)
+            .map(_to_float(pixel_scale), num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+def _why_unreadable(path):
+    """TensorFlow's reason why ``path`` does not decode, without its op-name decorations."""
+    try:
+        _decode(tf.constant(path))
+    except tf.errors.NotFoundError:
+        return "file not found"
+    except tf.errors.OpError as error:
+        message = re.sub(r"\{\{.*?\}\}|\[Op:.*", "", error.message).strip()
+        return f"cannot be decoded as an image ({message or type(error).__name__})"
+    return "could not be decoded"  # failed in the parallel pass only (e.g. removed meanwhile)
+
+
+def verify_images(paths):
+    """Decode every file once, in parallel, with the pipelines' decoder; ``DataError`` naming the
+    first file (in list order) that is missing or does not decode. Returns the number checked."""
+    paths = [str(path) for path in paths]
+    if not paths:
+        return 0
+    decoded = (tf.data.Dataset.from_tensor_slices(tf.constant(paths, tf.string))
+               .map(lambda path: (path, tf.shape(_decode(path))),
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+               .ignore_errors()
+               .batch(1024))
+    good = {path.decode() for batch, _ in decoded.as_numpy_iterator() for path in batch}
+    if len(good) < len(set(paths)):
+        bad = next(path for path in paths if path not in good)
+        raise DataError(f"{bad}: {_why_unreadable(bad)}")
+    return len(paths)

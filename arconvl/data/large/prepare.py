@@ -1,0 +1,180 @@
+"""One run's file lists for CelebA hair-5 or iNaturalist 2018: read the user's local copy,
+optionally keep a stratified fraction of the training pool (iNaturalist: the paper's quarter),
+then the stratified 90/10 train/validation split (SPEC §4); and the per-class counts beside the
+paper's (supplementary Table 1).
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from arconvl.data.imbalance import stratified_split
+from arconvl.data.large import celeba, inaturalist
+from arconvl.data.large.image_files import verify_images
+from arconvl.errors import ConfigError
+from arconvl.paper import read_table
+
+
+@dataclass(frozen=True)
+class LargeScaleDataset:
+    """A dataset read from a local copy: its reader ``read(data_dir, **options) -> ImageFiles``,
+    class names in label order, image shape, the row of supplementary Table 1 and the fraction of
+    the training pool the paper trained on."""
+
+    name: str
+    class_names: tuple
+    image_shape: tuple
+    read: Callable
+    paper_row: str
+    paper_train_fraction: float = 1.0
+
+
+LARGE_SCALE_DATASETS = {
+    "celeba": LargeScaleDataset("celeba", celeba.CLASS_NAMES, celeba.IMAGE_SHAPE, celeba.read_celeba, "CelebA"),
+    "inaturalist2018": LargeScaleDataset("inaturalist2018", inaturalist.SUPERCATEGORIES, inaturalist.IMAGE_SHAPE,
+                                         inaturalist.read_inaturalist, "iNaturalist2018",
+                                         inaturalist.PAPER_TRAIN_FRACTION),
+}
+
+
+def large_scale_dataset(name):
+    """The ``LargeScaleDataset`` called ``name``; ``ConfigError`` for an unknown name."""
+    if name not in LARGE_SCALE_DATASETS:
+        raise ConfigError(f"unknown large-scale dataset {name!r}; expected one of {', '.join(LARGE_SCALE_DATASETS)}")
+    return LARGE_SCALE_DATASETS[name]
+
+
+@dataclass(frozen=True, eq=False)
+class LargeScaleSplits:
+    """Train / validation / test file lists (object arrays of str) and int32 labels of one run.
+
+    Per-class counts: ``pool_counts`` of the whole training pool read from disk;
+    ``counts_before_split`` after the ``train_fraction`` subsample, before the 90/10 split (the
+    paper's "training set per class"); ``train_counts`` (the N_j the losses use), ``val_counts``,
+    ``test_counts``.
+    """
+
+    name: str
+    class_names: tuple
+    image_shape: tuple
+    train_paths: np.ndarray
+    train_labels: np.ndarray
+    val_paths: np.ndarray
+    val_labels: np.ndarray
+    test_paths: np.ndarray
+    test_labels: np.ndarray
+    pool_counts: np.ndarray
+    counts_before_split: np.ndarray
+    train_counts: np.ndarray
+    val_counts: np.ndarray
+    test_counts: np.ndarray
+    train_fraction: float
+    source: str
+
+
+def per_class_counts(labels, num_classes):
+    """Number of labels equal to each class 0..num_classes-1 (int64)."""
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)
+
+
+def allocate_fraction(counts, fraction):
+    """Per-class sizes of a stratified ``fraction`` of a pool with ``counts`` per class:
+    floor(fraction · total) in all, shared in proportion to the counts by largest remainders
+    (ties to the lower class index). The rule of a stratified split's allocation (as in
+    scikit-learn's ``train_test_split(..., stratify=labels)``); applied to the official
+    iNaturalist 2018 training counts with fraction 1/4 it gives the paper's counts exactly."""
+    if not 0 < fraction <= 1:
+        raise ConfigError(f"training fraction must lie in (0, 1], got {fraction!r}")
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    draw = math.floor(fraction * total)
+    if total == 0 or draw == total:
+        return counts.copy()
+    exact = counts * draw / total
+    sizes = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - sizes), kind="stable")
+    sizes[order[:draw - int(sizes.sum())]] += 1
+    return sizes
+
+
+def stratified_fraction(labels, num_classes, fraction, rng):
+    """Sorted indices of a random ``allocate_fraction`` subset of each class."""
+    sizes = allocate_fraction(per_class_counts(labels, num_classes), fraction)
+    keep = [rng.permutation(np.flatnonzero(labels == j))[:sizes[j]] for j in range(num_classes)]
+    return np.sort(np.concatenate(keep))
+
+
+def split_indices(labels, val_fraction, rng):
+    """(train indices, validation indices), both sorted: ``imbalance.stratified_split`` of the indices."""
+    train, _, val, _ = stratified_split(np.arange(len(labels)), np.asarray(labels), val_fraction, rng)
+    return train, val
+
+
+def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_fraction=None, verify=False,
+                               **read_options):
+    """The splits of ``name`` ("celeba" or "inaturalist2018") read from ``data_dir``.
+
+    ``seed`` alone fixes the subsample and the split (one ``np.random.default_rng(seed)``).
+    ``train_fraction``: the stratified fraction of the training pool kept before the split;
+    None = the paper's (1 for CelebA, 1/4 for iNaturalist 2018). ``verify``: decode every image
+    of the three splits once first (``verify_images``). ``read_options`` go to the reader
+    (CelebA: ``train_partitions``; iNaturalist: ``check_files``). The test set is untouched.
+    """
+    dataset = large_scale_dataset(name)
+    files = dataset.read(data_dir, **read_options)
+    k = len(dataset.class_names)
+    fraction = dataset.paper_train_fraction if train_fraction is None else train_fraction
+    rng = np.random.default_rng(seed)
+    keep = stratified_fraction(files.train_labels, k, fraction, rng)
+    paths, labels = files.train_paths[keep], files.train_labels[keep]
+    train, val = split_indices(labels, val_fraction, rng)
+    if verify:
+        verify_images([*paths, *files.test_paths])
+    return LargeScaleSplits(
+        name=name, class_names=dataset.class_names, image_shape=dataset.image_shape,
+        train_paths=paths[train], train_labels=labels[train], val_paths=paths[val], val_labels=labels[val],
+        test_paths=files.test_paths, test_labels=files.test_labels,
+        pool_counts=per_class_counts(files.train_labels, k), counts_before_split=per_class_counts(labels, k),
+        train_counts=per_class_counts(labels[train], k), val_counts=per_class_counts(labels[val], k),
+        test_counts=per_class_counts(files.test_labels, k), train_fraction=fraction, source=files.source)
+
+
+def paper_counts(name):
+    """(training counts before the 90/10 split, test counts) per class from supplementary Table 1."""
+    row_name = large_scale_dataset(name).paper_row
+    for row in read_table("supp-table1-datasets.tsv"):
+        if row["Data"] == row_name:
+            train = [int(v) for v in row["Training set per class (before the 90/10 train/validation split)"].split(":")]
+            return train, [int(v) for v in row["Test set per class"].split(":")]
+    raise KeyError(f"no row {row_name!r} in supplementary Table 1")
+
+
+def compare_with_paper(name, counts):
+    """Our per-class counts beside the paper's: one dict per class with ``class``, ``train``,
+    ``paper_train``, ``test``, ``paper_test``. ``counts``: a ``LargeScaleSplits`` or a pair
+    (training counts before the split, test counts)."""
+    if isinstance(counts, LargeScaleSplits):
+        counts = (counts.counts_before_split, counts.test_counts)
+    train, test = (np.asarray(c, dtype=np.int64) for c in counts)
+    class_names = large_scale_dataset(name).class_names
+    paper_train, paper_test = paper_counts(name)
+    if not len(train) == len(test) == len(class_names):
+        raise ValueError(f"{name} has {len(class_names)} classes, "
+                         f"got {len(train)} training and {len(test)} test counts")
+    return [{"class": cls, "train": int(ours_train), "paper_train": theirs_train, "test": int(ours_test),
+             "paper_test": theirs_test}
+            for cls, ours_train, theirs_train, ours_test, theirs_test
+            in zip(class_names, train, paper_train, test, paper_test)]
+
+
+def format_count_comparison(rows):
+    """``compare_with_paper``'s rows as an aligned text table with differences and totals."""
+    total = {key: sum(row[key] for row in rows) for key in ("train", "paper_train", "test", "paper_test")}
+    lines = [f"{'class':<16}{'train':>9}{'paper':>9}{'diff':>8}{'test':>9}{'paper':>9}{'diff':>8}"]
+    for row in [*rows, {"class": "total", **total}]:
+        train_diff, test_diff = row["train"] - row["paper_train"], row["test"] - row["paper_test"]
+        lines.append(f"{row['class']:<16}{row['train']:>9}{row['paper_train']:>9}{train_diff:>+8}"
+                     f"{row['test']:>9}{row['paper_test']:>9}{test_diff:>+8}")
+    return "\n".join(lines)
