@@ -70,7 +70,8 @@ class EpochEvaluation(keras.callbacks.Callback):
 
 class BestWeights(keras.callbacks.Callback):
     """Keeps the weights of the best ``monitor`` value (ties → the later epoch, as the public code)
-    on disk at ``path`` and in memory, and restores them when training ends."""
+    on disk at ``path`` and in memory (``best_weights``); ``train_run`` restores them after ``fit``,
+    including when a resumed run has no epoch left to fit."""
 
     def __init__(self, path, monitor="val_gmean"):
         super().__init__()
@@ -86,10 +87,6 @@ class BestWeights(keras.callbacks.Callback):
             self.best, self.best_epoch = value, epoch + 1
             self.best_weights = self.model.get_weights()
             self.model.save_weights(self.path)
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
 
     def resume(self, model, best, best_epoch, best_weights):
         """Take up a checkpoint's best so far, and rewrite the weights file from it (a run may have

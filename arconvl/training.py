@@ -116,7 +116,7 @@ def train_run(config, splits, run_dir, *, verbose=1):
         steps = math.ceil(len(splits.x_train) / config.batch_size)
         model.fit(train_data, initial_epoch=done, epochs=config.epochs, steps_per_epoch=steps,
                   callbacks=callbacks, verbose=verbose, shuffle=False)
-    if best.best_weights is not None:
+    if best.best_weights is not None:  # the one place the best-validation weights are restored
         model.set_weights(best.best_weights)
 
     last = history_file.rows[-1]
