@@ -71,6 +71,8 @@ def build_parser():
                        help="default: the paper's (50, or 100 on cifar10); other values scale the schedule")
     train.add_argument("--subsample", type=float,
                        help="keep this fraction of each class of every split, for quick checks (default: 1)")
+    train.add_argument("--feature-dim", type=int, dest="feature_dim",
+                       help="D, the feature dimension of the small CNN (default: 64; Fig. 3 uses 2)")
     train.add_argument("--variant", choices=VARIANTS,
                        help="'code' as the authors' public code (default), 'paper' as the paper's text")
     train.add_argument("--param", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
@@ -158,7 +160,8 @@ def _check_out_dir(out, config):
     return None, epoch
 
 
-RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code", "subsample": 1.0}
+RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code", "subsample": 1.0,
+                "feature_dim": None}
 
 
 def _run_options(args):
@@ -180,7 +183,7 @@ def run_train(args):
     config, notes = resolve_run_config(
         options["dataset"], options["q"], options["method"], options["seed"],
         epochs=options["epochs"], variant=options["variant"], method_overrides=params,
-        subsample=options["subsample"],
+        subsample=options["subsample"], feature_dim=options["feature_dim"],
     )
     finished, resume_epoch = _check_out_dir(args.out, config)
     if finished is not None:

@@ -31,6 +31,7 @@ VARIANT_SETTINGS = {
 }
 
 PAPER_RADIUS_WARMUP_EPOCHS = 3
+DEFAULT_FEATURE_DIM = 64  # D of every backbone in the paper's experiments
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,13 @@ class RunConfig:
 
 
 def resolve_run_config(
-    dataset, q, method, seed, *, epochs=None, variant="code", method_overrides=None, subsample=1.0
+    dataset, q, method, seed, *, epochs=None, variant="code", method_overrides=None, subsample=1.0,
+    feature_dim=None,
 ):
     """The paper's configuration for (dataset, q, method, seed), validated.
 
     ``subsample`` < 1 keeps that fraction of each class of every split (smoke runs only).
+    ``feature_dim`` sets D of the small CNN (default 64; 2 draws Fig. 3); the ResNets have D = 64.
     ``epochs`` shorter (or longer) than the paper's keeps the schedule's shape: every decay and the
     radius warm-up move to the same fraction of training (``scale_epoch``).
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
@@ -102,6 +105,13 @@ def resolve_run_config(
         raise ConfigError(f"epochs must be an integer >= 1, got {epochs!r}")
     if isinstance(subsample, bool) or not isinstance(subsample, (int, float)) or not 0 < subsample <= 1:
         raise ConfigError(f"subsample must be a fraction in (0, 1], got {subsample!r}")
+    backbone = defaults["backbone"]
+    feature_dim = DEFAULT_FEATURE_DIM if feature_dim is None else feature_dim
+    if isinstance(feature_dim, bool) or not isinstance(feature_dim, int) or feature_dim < 1:
+        raise ConfigError(f"feature_dim must be an integer >= 1, got {feature_dim!r}")
+    if feature_dim != DEFAULT_FEATURE_DIM and backbone != "small_cnn":
+        raise ConfigError(f"feature_dim is fixed at {DEFAULT_FEATURE_DIM} for {backbone} ({dataset}); "
+                          "only the small CNN (mnist, fashion_mnist) takes another")
     resolved = resolve_method(method, dataset=dataset, variant=variant, overrides=method_overrides)
     settings = VARIANT_SETTINGS[variant]
 
@@ -126,8 +136,8 @@ def resolve_run_config(
         seed=seed,
         epochs=epochs,
         variant=variant,
-        backbone=defaults["backbone"],
-        feature_dim=64,
+        backbone=backbone,
+        feature_dim=feature_dim,
         batch_size=128,
         learning_rate=0.1,
         momentum=settings["momentum"],

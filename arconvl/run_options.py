@@ -7,6 +7,7 @@
     epochs = 10            # optional; default: the paper's
     variant = "code"       # optional
     subsample = 1.0        # optional; < 1 only for quick checks
+    feature_dim = 64       # optional; D of the small CNN (2 for Fig. 3)
     [params]               # optional method-parameter overrides
     gamma = 1.0
 
@@ -18,6 +19,7 @@ from arconvl.toml_file import read_toml
 
 RUN_OPTION_TYPES = {
     "dataset": str, "q": int, "method": str, "seed": int, "epochs": int, "variant": str, "subsample": float,
+    "feature_dim": int,
 }
 
 

@@ -8,7 +8,7 @@ Typical use::
 """
 
 from arconvl.data.augment import AUGMENTED_DATASETS, augment_batch
-from arconvl.data.catalog import DATASETS, IMAGE_SHAPES, NUM_CLASSES, check_dataset_name, class_counts
+from arconvl.data.catalog import CLASS_NAMES, DATASETS, IMAGE_SHAPES, NUM_CLASSES, check_dataset_name, class_counts
 from arconvl.data.imbalance import make_imbalanced, stratified_split
 from arconvl.data.pipeline import eval_pipeline, train_pipeline
 from arconvl.data.sources import SYSTEM_LOCATIONS, ArrayDataset, load_dataset
@@ -16,6 +16,7 @@ from arconvl.data.splits import Splits, prepare_splits
 
 __all__ = [
     "AUGMENTED_DATASETS",
+    "CLASS_NAMES",
     "DATASETS",
     "IMAGE_SHAPES",
     "NUM_CLASSES",

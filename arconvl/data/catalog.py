@@ -13,6 +13,15 @@ IMAGE_SHAPES = {
     "cifar10": (32, 32, 3),
 }
 
+_DIGITS = tuple(str(d) for d in range(10))
+CLASS_NAMES = {
+    "mnist": _DIGITS,
+    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    "svhn": (*_DIGITS[1:], "0"),  # class = .mat label − 1, and the .mat label 10 is the digit 0
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+}
+
 
 def check_dataset_name(name):
     """Return ``name`` if it is one of ``DATASETS``, else raise ``ConfigError``."""

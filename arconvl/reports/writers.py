@@ -108,17 +108,21 @@ def write_comparison(results, out_dir):
     ]
 
 
-def write_metric_vs_q(results, out_dir, metric, stem, methods=TABLE1_METHODS, **options):
-    """The figure as ``<stem>.png`` (150 dpi) and ``<stem>.pdf``."""
-    if not _has_runs(results, metric, methods):
-        return []
-    figure = metric_vs_q_figure(results, metric, methods, **options)
+def save_figure(figure, out_dir, stem):
+    """``figure`` as ``out_dir/<stem>.png`` (150 dpi) and ``<stem>.pdf``; returns both paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
     figure.savefig(paths[0], dpi=150, bbox_inches="tight")  # never clip the title or the legend
     figure.savefig(paths[1], bbox_inches="tight")
     return paths
+
+
+def write_metric_vs_q(results, out_dir, metric, stem, methods=TABLE1_METHODS, **options):
+    """The figure as ``<stem>.png`` and ``<stem>.pdf``."""
+    if not _has_runs(results, metric, methods):
+        return []
+    return save_figure(metric_vs_q_figure(results, metric, methods, **options), out_dir, stem)
 
 
 def write_fig4(results, out_dir, **options):
