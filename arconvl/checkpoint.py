@@ -56,12 +56,12 @@ def save_checkpoint(path, state):
 
 def read_checkpoint_header(path):
     """(epoch, configuration dict) of the checkpoint at ``path``, without loading the weights."""
-    with np.load(path) as data:
+    with open(path, "rb") as handle, np.load(handle) as data:  # closed even when NumPy cannot read it
         return int(data["epoch"]), json.loads(str(data["config"]))
 
 
 def load_checkpoint(path):
-    with np.load(path) as data:
+    with open(path, "rb") as handle, np.load(handle) as data:
         lists = {}
         for name in _LISTS:
             count = int(data[f"{name}.count"])

@@ -6,10 +6,14 @@ a numerical fault leaves ``failed.json`` (the epoch and the reason) instead.
 """
 
 import csv
+import fcntl
 import io
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
+
+from arconvl.errors import ConfigError
 
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.csv"
@@ -17,6 +21,7 @@ WEIGHTS_FILE = "best.weights.h5"
 RESULT_FILE = "run.csv"
 FAILURE_FILE = "failed.json"
 CHECKPOINT_FILE = "checkpoint.npz"
+LOCK_FILE = ".lock"
 
 
 def write_atomically(path, data):
@@ -96,3 +101,34 @@ def write_failure(run_dir, epoch, reason):
 
 def clear_failure(run_dir):
     (Path(run_dir) / FAILURE_FILE).unlink(missing_ok=True)
+
+
+def check_writable_dir(path, option):
+    """Raise ``ConfigError`` (naming ``option``, e.g. "--out") unless ``path`` is a directory this
+    process can write into, or one it can create: its nearest existing ancestor is a writable
+    directory. Creates nothing."""
+    path = Path(path)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{option} {path} cannot be created: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path} cannot be written: no write permission on {existing}")
+
+
+@contextmanager
+def locked_run_dir(run_dir):
+    """Create ``run_dir`` and hold an exclusive lock on ``run_dir/.lock`` for the block, so that one
+    process at a time trains it (say, a re-started run beside an orphan of a killed sweep). Raises
+    ``ConfigError`` at once when another process holds it; the kernel releases it when its holder
+    dies, however it dies."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / LOCK_FILE, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"{run_dir} is being trained by another process; wait for it to end or "
+                              "choose another --out") from None
+        yield

@@ -14,3 +14,6 @@ def read_toml(path, what="config"):
         raise ConfigError(f"cannot read {what} {path}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{what} {path} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{what} {path} is not valid TOML: not UTF-8 text ({error.reason} at byte "
+                          f"{error.start})") from None

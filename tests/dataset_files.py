@@ -55,3 +55,28 @@ def write_svhn(folder, seed=0, n_train=11, n_test=4, **overrides):
         scipy.io.savemat(folder / f"{split}_32x32.mat", content)
         written.append(content)
     return written
+
+
+def write_mnist_npz(folder, seed=0, n_train=12, n_test=5, drop=(), **overrides):
+    """A Keras ``mnist.npz`` in ``folder`` (x_train, y_train, x_test, y_test), without the arrays named in
+    ``drop`` and with any array replaced by ``overrides``."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {"x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+              "y_train": rng.integers(0, 10, n_train, dtype=np.uint8),
+              "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+              "y_test": rng.integers(0, 10, n_test, dtype=np.uint8), **overrides}
+    np.savez(folder / "mnist.npz", **{key: value for key, value in arrays.items() if key not in drop})
+
+
+def write_pickle(path, content):
+    """Any object pickled to ``path`` (protocol 2, as the CIFAR-10 batches)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        pickle.dump(content, handle, protocol=2)
+
+
+def write_mat(path, **variables):
+    """A MATLAB .mat file holding exactly ``variables``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scipy.io.savemat(path, variables)

@@ -26,15 +26,21 @@ def minority_count(n, q):
 def make_imbalanced(x, y, q, rng):
     """Keep a random floor(N_j / q) samples of each even class j and all of each odd class.
 
-    q = 1 keeps everything; q must be a number ≥ 1 (``ConfigError`` otherwise).
+    q = 1 keeps everything; q must be a number ≥ 1 (``ConfigError`` otherwise), and at most the
+    size of every even class present: a q that would leave a class with no sample at all is a
+    ``ConfigError`` naming the class (on the paper's datasets, q ≤ 100 keeps 46 samples or more).
     """
     if isinstance(q, bool) or not isinstance(q, numbers.Real) or not q >= 1:
         raise ConfigError(f"imbalance ratio q must be a number >= 1, got {q!r}")
     _check_pair(x, y)
+    class_sizes = np.bincount(np.asarray(y, np.int64), minlength=NUM_CLASSES)[:NUM_CLASSES]
     keep = []
     for j in range(NUM_CLASSES):
         members = np.flatnonzero(y == j)
         if j % 2 == 0:
+            if len(members) and not minority_count(len(members), q):
+                raise ConfigError(f"q = {q} would leave class {j} with no sample (it has {len(members)}); "
+                                  f"q may be at most {min(n for n in class_sizes[::2] if n)} on these data")
             members = rng.permutation(members)[:minority_count(len(members), q)]
         keep.append(members)
     keep = np.sort(np.concatenate(keep))

@@ -6,10 +6,12 @@ temporary file and a rename, so readers never see a partial row and rows with ne
 (another method's parameters) widen the header instead of breaking it.
 """
 
+import csv
 import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
+from arconvl.errors import DataError
 from arconvl.run_files import read_csv_rows, rows_to_csv, write_atomically
 
 KEY_COLUMNS = ("dataset", "q", "method", "seed")
@@ -29,9 +31,21 @@ def locked(path):
 
 
 def read_result_rows(path):
-    """All rows of a results CSV (a list of dicts of strings); [] when it does not exist yet."""
+    """All rows of a results CSV (a list of dicts of strings); [] when it does not exist yet.
+    Raises ``DataError`` when the file is not a results CSV (no key columns, not UTF-8 text)."""
     path = Path(path)
-    return read_csv_rows(path) if path.exists() else []
+    if not path.exists():
+        return []
+    try:
+        rows = read_csv_rows(path)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"{path} is not a results CSV ({error}); move it away or choose another "
+                        "--results-dir") from None
+    missing = [column for column in KEY_COLUMNS if rows and column not in rows[0]]
+    if missing:
+        raise DataError(f"{path} is not a results CSV (no column {missing[0]!r}); move it away or choose "
+                        "another --results-dir")
+    return rows
 
 
 def run_key(row):
