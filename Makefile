@@ -1,4 +1,5 @@
 # make setup      create .venv and install requirements.txt
+# make setup-ray  also install requirements-ray.txt (the sweep's optional Ray engine; CI installs it)
 # make test       run the test suite (what CI runs)
 # make train      set up, then train one run: make train DATASET=fashion_mnist Q=100 METHOD=arconvl SEED=0
 # make benchmark  train-step throughput of ARConvL vs plain CPL, printed as "ratio: X.XX"
@@ -14,7 +15,7 @@ SEED    ?= 0
 OUT     ?= runs/$(DATASET)-$(Q)-$(METHOD)-$(SEED)
 ARGS    ?=
 
-.PHONY: setup test train benchmark clean
+.PHONY: setup setup-ray test train benchmark clean
 
 STAMP  := $(VENV)/.installed
 
@@ -25,6 +26,14 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+RAY_STAMP := $(VENV)/.installed-ray
+
+$(RAY_STAMP): $(STAMP) requirements-ray.txt
+	$(PY) -m pip install -r requirements-ray.txt
+	touch $(RAY_STAMP)
+
+setup-ray: $(RAY_STAMP)
 
 test: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q

@@ -3,7 +3,8 @@
 Finished runs (rows of the results CSV) are skipped, so a re-run resumes a sweep and retries the
 runs that failed; ``--jobs N`` keeps N processes going (on a GPU they share it with memory growth);
 ``--shard i/N`` takes the runs whose index in the grid is i modulo N, so N machines or a Slurm job
-array split a sweep with no overlap.
+array split a sweep with no overlap. The pieces both engines share (the ``train`` command, the
+progress line, recording an outcome) live here; ``ray_engine`` runs the same commands on Ray.
 """
 
 import os
@@ -15,7 +16,10 @@ from pathlib import Path
 
 from arconvl.errors import ConfigError
 from arconvl.run_files import read_result
+from arconvl.sweep.orphans import die_with_parent
 from arconvl.sweep.results_file import append_result, read_result_rows, run_key
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the arconvl package
 
 
 def parse_shard(text):
@@ -33,6 +37,69 @@ def select_shard(runs, shard):
     """The runs of shard (i, N): those whose position in the grid is i modulo N."""
     index, count = shard
     return [run for position, run in enumerate(runs) if position % count == index]
+
+
+def pending_runs(experiment, results_path, shard):
+    """The runs of this shard that have no row in the results CSV yet, in grid order."""
+    finished_keys = {run_key(row) for row in read_result_rows(results_path)}
+    return [run for run in select_shard(experiment.runs(), shard) if run.result_key not in finished_keys]
+
+
+def train_arguments(run, run_dir, data_dir=None, offline=False):
+    """The arguments after ``python`` that train ``run`` into ``run_dir``: ``-m arconvl train ...``."""
+    arguments = ["-m", "arconvl", "train", *run.train_arguments(), "--out", str(run_dir), "--quiet"]
+    if data_dir is not None:
+        arguments += ["--data-dir", str(data_dir)]
+    if offline:
+        arguments.append("--offline")
+    return arguments
+
+
+def train_environment():
+    """This process's environment for a ``train`` child: GPU memory growth (runs share a GPU), quiet
+    TensorFlow, and this very ``arconvl`` first on the import path."""
+    python_path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "TF_FORCE_GPU_ALLOW_GROWTH": "true", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONPATH": python_path}
+
+
+def log_path_of(run_dir):
+    """Where a run's output goes: RUN.log beside its directory (kept after a failure)."""
+    return run_dir.parent / f"{run_dir.name}.log"
+
+
+def start_train(python, arguments, run_dir):
+    """Start ``python`` with ``arguments`` and its output in the run's log; returns (process, open log)."""
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path_of(run_dir), "w")
+    process = subprocess.Popen([python, *arguments], stdout=log, stderr=subprocess.STDOUT, env=train_environment(),
+                               preexec_fn=die_with_parent())  # no orphan if this process is killed
+    return process, log
+
+
+def last_log_line(log_path):
+    """The last non-blank line of a log, or "(no output)"."""
+    lines = [line for line in Path(log_path).read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output)"
+
+
+def how_train_ended(run_dir, returncode, started):
+    """How the ``train`` process of ``run_dir`` ended, as plain data: its exit code, its ``run.csv`` row
+    (None unless it finished), the last line of its log, and its duration."""
+    return {"returncode": returncode, "row": read_result(run_dir) if returncode == 0 else None,
+            "last_line": last_log_line(log_path_of(run_dir)), "seconds": time.monotonic() - started}
+
+
+@dataclass
+class Outcome:
+    """How a run ended: ``how_train_ended``'s fields (returncode None: no process exit code) and its log."""
+
+    run: object
+    log_path: Path
+    returncode: int | None
+    row: dict | None
+    last_line: str
+    seconds: float
 
 
 def _format_seconds(seconds):
@@ -61,6 +128,26 @@ class Progress:
             print(message, file=self.stream, flush=True)
         print(self.line(), file=self.stream, flush=True)
 
+    @classmethod
+    def start(cls, experiment, queue, shard, jobs, stream, where=""):
+        """The progress of a sweep of ``queue``, announced with one line."""
+        progress = cls(len(queue), jobs, stream or sys.stderr)
+        progress.update(f"sweep {experiment.name} (profile {experiment.profile}), shard {shard[0]}/{shard[1]}: "
+                        f"{len(queue)} runs to do, {jobs} at a time{where}")
+        return progress
+
+    def record(self, outcome, experiment, results_path):
+        """Append a finished run's row to the results, or count and report its failure."""
+        if outcome.row is None:
+            self.failed += 1
+            ended = "no exit code" if outcome.returncode is None else f"exit {outcome.returncode}"
+            self.update(f"failed: {outcome.run.key} ({ended}): {outcome.last_line} [log: {outcome.log_path}]")
+            return
+        append_result(results_path, {"experiment": experiment.name, "profile": experiment.profile, **outcome.row})
+        self.done += 1
+        self.durations.append(outcome.seconds)
+        self.update()
+
 
 @dataclass
 class ActiveRun:
@@ -74,15 +161,7 @@ class ActiveRun:
 
     @classmethod
     def launch(cls, run, run_dir, python, data_dir, offline):
-        run_dir.parent.mkdir(parents=True, exist_ok=True)
-        command = [python, "-m", "arconvl", "train", *run.train_arguments(), "--out", str(run_dir), "--quiet"]
-        if data_dir is not None:
-            command += ["--data-dir", str(data_dir)]
-        if offline:
-            command.append("--offline")
-        log = open(run_dir.parent / f"{run_dir.name}.log", "w")
-        env = {**os.environ, "TF_FORCE_GPU_ALLOW_GROWTH": "true", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process, log = start_train(python, train_arguments(run, run_dir, data_dir, offline), run_dir)
         return cls(run, run_dir, process, log, time.monotonic())
 
     def stop(self):
@@ -90,9 +169,11 @@ class ActiveRun:
         self.process.wait()
         self.log.close()
 
-    def last_log_line(self):
-        lines = [line for line in Path(self.log.name).read_text(errors="replace").splitlines() if line.strip()]
-        return lines[-1] if lines else "(no output)"
+    def outcome(self):
+        """Close the log of the ended process and say how it ended."""
+        self.log.close()
+        return Outcome(self.run, log_path_of(self.run_dir),
+                       **how_train_ended(self.run_dir, self.process.returncode, self.started))
 
 
 def run_sweep(experiment, results_path, runs_dir, *, jobs=1, shard=(0, 1), data_dir=None, offline=False,
@@ -104,11 +185,8 @@ def run_sweep(experiment, results_path, runs_dir, *, jobs=1, shard=(0, 1), data_
     """
     if jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
-    finished_keys = {run_key(row) for row in read_result_rows(results_path)}
-    queue = [run for run in select_shard(experiment.runs(), shard) if run.result_key not in finished_keys]
-    progress = Progress(len(queue), jobs, stream or sys.stderr)
-    progress.update(f"sweep {experiment.name} (profile {experiment.profile}), shard {shard[0]}/{shard[1]}: "
-                    f"{len(queue)} runs to do, {jobs} at a time")
+    queue = pending_runs(experiment, results_path, shard)
+    progress = Progress.start(experiment, queue, shard, jobs, stream)
     active = []
     try:
         while queue or active:
@@ -118,23 +196,8 @@ def run_sweep(experiment, results_path, runs_dir, *, jobs=1, shard=(0, 1), data_
             time.sleep(0.2)
             for ended in [entry for entry in active if entry.process.poll() is not None]:
                 active.remove(ended)
-                ended.log.close()
-                _record(ended, experiment, results_path, progress)
+                progress.record(ended.outcome(), experiment, results_path)
     finally:
         for entry in active:  # interrupted: stop the children; their runs stay unfinished
             entry.stop()
     return progress.done, progress.failed
-
-
-def _record(ended, experiment, results_path, progress):
-    """Append a finished run's row to the results, or count and report its failure."""
-    row = read_result(ended.run_dir) if ended.process.returncode == 0 else None
-    if row is None:
-        progress.failed += 1
-        progress.update(f"failed: {ended.run.key} (exit {ended.process.returncode}): "
-                        f"{ended.last_log_line()} [log: {ended.log.name}]")
-        return
-    append_result(results_path, {"experiment": experiment.name, "profile": experiment.profile, **row})
-    progress.done += 1
-    progress.durations.append(time.monotonic() - ended.started)
-    progress.update()
