@@ -20,7 +20,6 @@ from arconvl.callbacks import (
     evaluate_recalls,
 )
 from arconvl.checkpoint import load_checkpoint, restore_state
-from arconvl.data import eval_pipeline, train_pipeline
 from arconvl.errors import ConfigError
 from arconvl.methods import resolve_method
 from arconvl.metrics import classwise_accuracy, g_mean
@@ -41,14 +40,20 @@ def build_model(config, class_counts, input_shape):
     method = resolve_method(
         config.method, dataset=config.dataset, variant=config.variant, overrides=config.method_params
     )
-    backbone = build_backbone(config.backbone, input_shape, config.feature_dim)
+    previous_policy = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(config.precision)  # the backbone's layers take it up
+    try:
+        backbone = build_backbone(config.backbone, input_shape, config.feature_dim)
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous_policy)
     radius_optimizer = (
         keras.optimizers.SGD(config.radius_warmup_learning_rate, momentum=config.momentum)
         if method.uses_radii
         else None
     )
     model = PrototypeClassifier(backbone, method, np.asarray(class_counts), radius_optimizer)
-    model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, momentum=config.momentum))
+    model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, momentum=config.momentum),
+                  jit_compile=config.xla)
     model.build((None, *input_shape))
     model.optimizer.build(model.network_variables)  # its variables exist before the first step
     return model
@@ -56,6 +61,9 @@ def build_model(config, class_counts, input_shape):
 
 def train_run(config, splits, run_dir, *, verbose=1):
     """Train ``config`` on ``splits`` and write ``run_dir``; returns the ``run.csv`` row (a dict).
+
+    ``splits``: a ``data.Splits`` (arrays) or a ``data.large.LargeScaleSplits`` (image files),
+    as ``data.prepare_run_data`` gives them.
 
     Metrics in the row are fractions in [0, 1]; ``test_*`` are those of the best-validation
     weights, ``test_*_last`` those of the last epoch.
@@ -77,7 +85,7 @@ def train_run(config, splits, run_dir, *, verbose=1):
     keras.utils.set_random_seed(config.seed)
 
     num_classes = len(splits.train_counts)
-    model = build_model(config, splits.train_counts, splits.x_train.shape[1:])
+    model = build_model(config, splits.train_counts, splits.input_shape)
     history_file = HistoryFile(run_dir / HISTORY_FILE)
     best = BestWeights(str(run_dir / WEIGHTS_FILE))
     done = 0  # finished epochs
@@ -90,19 +98,17 @@ def train_run(config, splits, run_dir, *, verbose=1):
         restore_state(model, state)
         done, started = state.epoch, started - state.seconds
 
-    def batched(images):
-        return eval_pipeline(images, batch_size=config.batch_size, pixel_scale=config.pixel_scale)
+    def evaluation_data(split):
+        """(ordered image batches, labels) of ``split``."""
+        images = splits.eval_batches(split, batch_size=config.batch_size, pixel_scale=config.pixel_scale)
+        return images, splits.labels(split)
 
     if done < config.epochs:
-        train_data = train_pipeline(
-            splits.x_train, splits.y_train, batch_size=config.batch_size, seed=config.seed,
-            augment=config.augment, pixel_scale=config.pixel_scale,
+        train_data = splits.train_batches(
+            batch_size=config.batch_size, seed=config.seed, augment=config.augment, pixel_scale=config.pixel_scale,
             first_epoch=done + 1, num_epochs=config.epochs - done,
         )
-        evaluation = EpochEvaluation(
-            {"val": (batched(splits.x_val), splits.y_val), "test": (batched(splits.x_test), splits.y_test)},
-            num_classes,
-        )
+        evaluation = EpochEvaluation({split: evaluation_data(split) for split in ("val", "test")}, num_classes)
         callbacks = [
             EpochSchedules(config),
             StopOnNonFiniteLoss(),  # before anything records the epoch
@@ -113,14 +119,14 @@ def train_run(config, splits, run_dir, *, verbose=1):
                             lambda: time.perf_counter() - started),  # after the history
         ]
         # One dataset for all remaining epochs, each of ``steps`` batches: Keras keeps its iterator.
-        steps = math.ceil(len(splits.x_train) / config.batch_size)
+        steps = math.ceil(splits.num_train / config.batch_size)
         model.fit(train_data, initial_epoch=done, epochs=config.epochs, steps_per_epoch=steps,
                   callbacks=callbacks, verbose=verbose, shuffle=False)
     if best.best_weights is not None:  # the one place the best-validation weights are restored
         model.set_weights(best.best_weights)
 
     last = history_file.rows[-1]
-    test_recalls = evaluate_recalls(model, batched(splits.x_test), splits.y_test, num_classes)
+    test_recalls = evaluate_recalls(model, *evaluation_data("test"), num_classes)
     row = {
         "dataset": config.dataset,
         "q": config.q,

@@ -434,13 +434,35 @@ def test_train_pipeline_shapes_labels_and_order(coloured_files):
     assert sorted(seen.tolist()) == sorted(labels.tolist())       # each file once
     assert class_of_pixels(images).tolist() == seen.tolist()       # labels travel with their images
     assert images.max() > 200 and images.min() >= 0                # raw 0–255 units
-    second = batches_of(dataset)[1]
     again = batches_of(image_file_train_pipeline(paths, labels, image_size=(64, 64), batch_size=5, seed=1,
                                                  pixel_scale=1.0))[1]
     assert again.tolist() == seen.tolist()                         # seeded
-    assert second.tolist() != seen.tolist()                        # reshuffled every pass
     with pytest.raises(ValueError):
         image_file_train_pipeline(paths, labels[:-1], image_size=(64, 64), seed=1, pixel_scale=1.0)
+
+
+@pytest.mark.parametrize("cache", [None, True, "file"])
+def test_train_pipeline_epoch_order_depends_on_seed_and_epoch_alone(coloured_files, tmp_path, cache):
+    """The (seed, epoch) contract of arconvl.data.epochs, with and without a cache: epochs 2–3 of
+    a dataset started at epoch 2 (a resumed run) are those of a dataset of epochs 1–3, and every
+    epoch is its own permutation of all files, in batches that never straddle two epochs."""
+    paths, labels, _, _ = coloured_files
+    cache = tmp_path / "cache" if cache == "file" else cache
+    tf.random.set_seed(5)   # a global seed, as train_run sets one
+
+    def label_batches(**epochs):
+        dataset = image_file_train_pipeline(paths, labels, image_size=(16, 16), batch_size=5, seed=4,
+                                            pixel_scale=1.0, cache=cache, **epochs)
+        return [batch_labels.tolist() for _, batch_labels in dataset.as_numpy_iterator()]
+
+    whole = label_batches(num_epochs=3)
+    assert [len(b) for b in whole] == [5, 5, 2] * 3
+    epochs = [sum(whole[3 * e:3 * e + 3], []) for e in range(3)]
+    assert all(sorted(epoch) == sorted(labels.tolist()) for epoch in epochs)
+    assert epochs[0] != epochs[1] != epochs[2]                     # reshuffled every epoch
+    assert label_batches(first_epoch=2, num_epochs=2) == whole[3:]  # resumed: the same batches
+    with pytest.raises(ValueError, match="first_epoch"):
+        label_batches(first_epoch=0)
 
 
 def test_pipelines_at_224_and_pixel_scale(coloured_files):

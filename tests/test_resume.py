@@ -55,13 +55,13 @@ def assert_same_numbers(row, expected):
             assert value == expected[key], key
 
 
-def assert_same_run(out, reference_dir):
-    """``out`` finished with the results of the uninterrupted ``reference_dir``."""
+def assert_same_run(out, reference_dir, epochs=EPOCHS):
+    """``out`` finished with the results of the uninterrupted ``reference_dir`` of ``epochs``."""
     (row,), (expected,) = read_rows(out / "run.csv"), read_rows(reference_dir / "run.csv")
     del row["seconds"], expected["seconds"]
     assert_same_numbers(row, expected)
     history, expected_history = read_rows(out / "history.csv"), read_rows(reference_dir / "history.csv")
-    assert [h["epoch"] for h in history] == [str(e) for e in range(1, EPOCHS + 1)]
+    assert [h["epoch"] for h in history] == [str(e) for e in range(1, epochs + 1)]
     for h, e in zip(history, expected_history, strict=True):
         assert_same_numbers(h, e)
     assert not (out / CHECKPOINT_FILE).exists()  # deleted once run.csv is written

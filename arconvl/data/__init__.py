@@ -8,9 +8,19 @@ Typical use::
 """
 
 from arconvl.data.augment import AUGMENTED_DATASETS, augment_batch
-from arconvl.data.catalog import CLASS_NAMES, DATASETS, IMAGE_SHAPES, NUM_CLASSES, check_dataset_name, class_counts
+from arconvl.data.catalog import (
+    CLASS_NAMES,
+    DATASETS,
+    IMAGE_SHAPES,
+    LARGE_SCALE_NAMES,
+    NUM_CLASSES,
+    TRAINABLE_DATASETS,
+    check_dataset_name,
+    class_counts,
+)
 from arconvl.data.imbalance import make_imbalanced, stratified_split
 from arconvl.data.pipeline import eval_pipeline, train_pipeline
+from arconvl.data.run_data import prepare_run_data
 from arconvl.data.sources import SYSTEM_LOCATIONS, ArrayDataset, load_dataset
 from arconvl.data.splits import Splits, prepare_splits
 
@@ -19,8 +29,10 @@ __all__ = [
     "CLASS_NAMES",
     "DATASETS",
     "IMAGE_SHAPES",
+    "LARGE_SCALE_NAMES",
     "NUM_CLASSES",
     "SYSTEM_LOCATIONS",
+    "TRAINABLE_DATASETS",
     "ArrayDataset",
     "Splits",
     "augment_batch",
@@ -29,6 +41,7 @@ __all__ = [
     "eval_pipeline",
     "load_dataset",
     "make_imbalanced",
+    "prepare_run_data",
     "prepare_splits",
     "stratified_split",
     "train_pipeline",

@@ -4,7 +4,9 @@ import numpy as np
 
 from arconvl.errors import ConfigError
 
-DATASETS = ("mnist", "fashion_mnist", "svhn", "cifar10")
+DATASETS = ("mnist", "fashion_mnist", "svhn", "cifar10")  # the q-imbalanced sets, held as arrays
+LARGE_SCALE_NAMES = ("celeba", "inaturalist2018")  # naturally imbalanced, streamed from image files
+TRAINABLE_DATASETS = DATASETS + LARGE_SCALE_NAMES
 NUM_CLASSES = 10
 IMAGE_SHAPES = {
     "mnist": (28, 28, 1),

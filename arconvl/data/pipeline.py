@@ -1,8 +1,8 @@
 """``tf.data`` input pipelines: seeded shuffled training batches (optionally augmented) and
 ordered evaluation batches, both as float32 images multiplied by ``pixel_scale``.
 
-Epoch e's training order and augmentation depend on (seed, e) alone (stateless random ops), so a
-run resumed at any epoch sees exactly the batches an uninterrupted run would have seen.
+Epoch e's training order and augmentation depend on (seed, e) alone (``arconvl.data.epochs``), so
+a run resumed at any epoch sees exactly the batches an uninterrupted run would have seen.
 
 ``pixel_scale`` = 1.0 feeds raw 0–255 pixels (the authors' code), 1/255 scales to [0, 1].
 Augmentation always works in raw 0–255 units, before the scaling.
@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from arconvl.data.augment import augment_batch
+from arconvl.data.epochs import epoch_key, epoch_permutation, fold_in, per_epoch
 
 
 def _check(images, batch_size, pixel_scale):
@@ -27,10 +28,6 @@ def _gather_float(images, indices):
     return tf.cast(tf.gather(images, indices), tf.float32)
 
 
-def _fold_in(key, data):
-    return tf.random.experimental.stateless_fold_in(key, tf.cast(data, tf.int64))
-
-
 def train_pipeline(x, y, *, batch_size=128, seed, augment, pixel_scale, first_epoch=1, num_epochs=1):
     """Batches (float32 images, int32 labels) of all of (x, y), one pass for each of the 1-based
     epochs ``first_epoch`` … ``first_epoch + num_epochs − 1`` in turn (``ceil(len(x) / batch_size)``
@@ -43,23 +40,17 @@ def train_pipeline(x, y, *, batch_size=128, seed, augment, pixel_scale, first_ep
     _check(x, batch_size, pixel_scale)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels")
-    if not (isinstance(first_epoch, (int, np.integer)) and first_epoch >= 1):
-        raise ValueError(f"first_epoch must be an integer >= 1, got {first_epoch!r}")
-    if not (isinstance(num_epochs, (int, np.integer)) and num_epochs >= 1):
-        raise ValueError(f"num_epochs must be an integer >= 1, got {num_epochs!r}")
     images, labels = tf.constant(x), tf.constant(y, tf.int32)
     count = len(x)
-    run_key = tf.constant([seed, 0], tf.int64)
 
     def epoch_batches(epoch):
         """(indices, augmentation seed) of every batch of one epoch."""
-        epoch_key = _fold_in(run_key, epoch)
-        order = tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), _fold_in(epoch_key, 0))
-        batch_key = _fold_in(epoch_key, 1)
-        return (tf.data.Dataset.from_tensor_slices(order)
+        key = epoch_key(seed, epoch)
+        batch_key = fold_in(key, 1)
+        return (tf.data.Dataset.from_tensor_slices(epoch_permutation(key, count))
                 .batch(batch_size)
                 .enumerate()
-                .map(lambda b, indices: (indices, _fold_in(batch_key, b))))
+                .map(lambda b, indices: (indices, fold_in(batch_key, b))))
 
     def make_batch(indices, batch_seed):
         batch = _gather_float(images, indices)
@@ -68,9 +59,7 @@ def train_pipeline(x, y, *, batch_size=128, seed, augment, pixel_scale, first_ep
         return batch * pixel_scale, tf.gather(labels, indices)
 
     steps = -(-count // batch_size)
-    return (tf.data.Dataset.range(first_epoch, first_epoch + num_epochs)
-            .flat_map(epoch_batches)
-            .apply(tf.data.experimental.assert_cardinality(num_epochs * steps))
+    return (per_epoch(first_epoch, num_epochs, epoch_batches, steps)
             .map(make_batch, num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
 

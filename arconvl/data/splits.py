@@ -6,6 +6,7 @@ import numpy as np
 
 from arconvl.data.catalog import class_counts
 from arconvl.data.imbalance import make_imbalanced, stratified_split, stratified_subsample
+from arconvl.data.pipeline import eval_pipeline, train_pipeline
 from arconvl.data.sources import load_dataset
 
 
@@ -27,6 +28,28 @@ class Splits:
     train_counts: np.ndarray
     val_counts: np.ndarray
     source: str
+
+    # The interface ``training.train_run`` uses, shared with ``large.LargeScaleSplits``.
+    @property
+    def input_shape(self):
+        return self.x_train.shape[1:]
+
+    @property
+    def num_train(self):
+        return len(self.y_train)
+
+    def labels(self, split):
+        """The labels of ``split`` ("train", "val" or "test")."""
+        return getattr(self, f"y_{split}")
+
+    def train_batches(self, *, batch_size, seed, augment, pixel_scale, first_epoch=1, num_epochs=1):
+        """``pipeline.train_pipeline`` of the training split."""
+        return train_pipeline(self.x_train, self.y_train, batch_size=batch_size, seed=seed, augment=augment,
+                              pixel_scale=pixel_scale, first_epoch=first_epoch, num_epochs=num_epochs)
+
+    def eval_batches(self, split, *, batch_size, pixel_scale):
+        """``pipeline.eval_pipeline`` of ``split``'s images, in order."""
+        return eval_pipeline(getattr(self, f"x_{split}"), batch_size=batch_size, pixel_scale=pixel_scale)
 
 
 def prepare_splits(name, q, seed, data_dir=None, allow_download=True, val_fraction=0.1, subsample=1.0):

@@ -15,6 +15,7 @@ iteration with TensorFlow's ``InvalidArgumentError``, which does not name the fi
 check once after downloading a dataset.
 """
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from arconvl.data.epochs import check_epochs, epoch_key, epoch_permutation, epoch_shuffle_seed, per_epoch
 from arconvl.errors import DataError
 
 DEFAULT_BATCH_SIZE = 64   # the paper's batch size for CelebA and iNaturalist 2018
@@ -105,32 +107,50 @@ def _to_float(pixel_scale):
 
 
 def image_file_train_pipeline(paths, labels, *, image_size, batch_size=DEFAULT_BATCH_SIZE, seed, pixel_scale,
-                              cache=None, shuffle_buffer=DEFAULT_SHUFFLE_BUFFER, antialias=True):
-    """Batches (float32 images, int32 labels) of all files in a seeded order reshuffled on every
-    pass; the last batch may be smaller. Decoding and resizing run in parallel (AUTOTUNE).
+                              cache=None, shuffle_buffer=DEFAULT_SHUFFLE_BUFFER, antialias=True,
+                              first_epoch=1, num_epochs=1):
+    """Batches (float32 images, int32 labels) of all files, one pass for each of the 1-based epochs
+    ``first_epoch`` … ``first_epoch + num_epochs − 1`` (``ceil(len(paths) / batch_size)`` batches
+    each; the last batch of a pass may be smaller). Decoding and resizing run in parallel.
 
-    Without ``cache`` the whole file list is shuffled (a full shuffle) before decoding. With
-    ``cache`` (True: memory; a path prefix: files) the decoded, resized uint8 images are cached
-    in file-list order on the first pass, and the cached stream is shuffled through a buffer of
-    ``shuffle_buffer`` images (a partial shuffle; the buffer holds decoded images).
+    Epoch e's order depends on (``seed``, e) alone (``arconvl.data.epochs``), so a resumed run
+    sees the batches of an uninterrupted one. Without ``cache``, epoch e reads the files in a
+    permutation keyed by (``seed``, e) (a full shuffle). With ``cache`` (True: memory; a path
+    prefix: files) the decoded, resized uint8 images are cached in file-list order on the first
+    pass, and epoch e streams them through a shuffle buffer of ``shuffle_buffer`` images seeded by
+    (``seed``, e) (a partial shuffle; the buffer holds decoded images).
     """
     _check(paths, batch_size, pixel_scale)
     size = _check_size(image_size)
     if len(paths) != len(labels):
         raise ValueError(f"{len(paths)} image files but {len(labels)} labels")
-    files = tf.data.Dataset.from_tensor_slices((tf.constant([str(p) for p in paths], tf.string),
-                                                tf.constant(np.asarray(labels), tf.int32)))
+    path_tensor = tf.constant([str(p) for p in paths], tf.string)
+    label_tensor = tf.constant(np.asarray(labels), tf.int32)
+    count = len(paths)
 
     def load(path, label):
         return decode_and_resize(path, size, antialias), label
 
+    steps = -(-count // batch_size)
     if cache is None or cache is False:
-        images = (files.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
-                  .map(load, num_parallel_calls=tf.data.AUTOTUNE))
+        def epoch_batches(epoch):
+            order = epoch_permutation(epoch_key(seed, epoch), count)
+            return (tf.data.Dataset.from_tensor_slices((tf.gather(path_tensor, order), tf.gather(label_tensor, order)))
+                    .map(load, num_parallel_calls=tf.data.AUTOTUNE)
+                    .batch(batch_size))
+
+        batches = per_epoch(first_epoch, num_epochs, epoch_batches, steps)
     else:
-        images = (_cached(files.map(load, num_parallel_calls=tf.data.AUTOTUNE), cache, paths, size, antialias)
-                  .shuffle(min(shuffle_buffer, len(paths)), seed=seed, reshuffle_each_iteration=True))
-    return (images.batch(batch_size)
+        check_epochs(first_epoch, num_epochs)
+        files = tf.data.Dataset.from_tensor_slices((path_tensor, label_tensor))
+        decoded = _cached(files.map(load, num_parallel_calls=tf.data.AUTOTUNE), cache, paths, size, antialias)
+        # Dataset.shuffle takes its seed as a Python int here (a tensor seed fails under a global
+        # seed), so the epochs are chained in Python, each with a seed drawn from (seed, epoch).
+        epochs = [decoded.shuffle(min(shuffle_buffer, count), seed=epoch_shuffle_seed(seed, epoch),
+                                  reshuffle_each_iteration=False).batch(batch_size)
+                  for epoch in range(first_epoch, first_epoch + num_epochs)]
+        batches = functools.reduce(tf.data.Dataset.concatenate, epochs)
+    return (batches
             .map(_to_float(pixel_scale), num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
 

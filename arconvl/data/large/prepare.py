@@ -7,12 +7,13 @@ paper's (supplementary Table 1).
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from arconvl.data.imbalance import stratified_split
+from arconvl.data.imbalance import stratified_split, stratified_subsample
 from arconvl.data.large import celeba, inaturalist
-from arconvl.data.large.image_files import verify_images
+from arconvl.data.large.image_files import image_file_eval_pipeline, image_file_train_pipeline, verify_images
 from arconvl.errors import ConfigError
 from arconvl.paper import read_table
 
@@ -37,6 +38,11 @@ LARGE_SCALE_DATASETS = {
                                          inaturalist.read_inaturalist, "iNaturalist2018",
                                          inaturalist.PAPER_TRAIN_FRACTION),
 }
+
+
+# Subfolders of a shared --data-dir searched for each dataset, and the index file that marks one.
+DIR_NAMES = {"celeba": ("celeba", "CelebA"), "inaturalist2018": ("inaturalist2018", "inat2018", "iNat2018")}
+INDEX_FILES = {"celeba": celeba.ATTRIBUTE_FILE, "inaturalist2018": inaturalist.TRAIN_FILE}
 
 
 def large_scale_dataset(name):
@@ -72,6 +78,38 @@ class LargeScaleSplits:
     test_counts: np.ndarray
     train_fraction: float
     source: str
+    cache: object = None  # the pipelines' ``cache``: None, True (memory) or a file prefix
+
+    # The interface ``training.train_run`` uses, shared with ``data.Splits``.
+    @property
+    def input_shape(self):
+        return self.image_shape
+
+    @property
+    def num_train(self):
+        return len(self.train_labels)
+
+    def labels(self, split):
+        """The labels of ``split`` ("train", "val" or "test")."""
+        return getattr(self, f"{split}_labels")
+
+    def train_batches(self, *, batch_size, seed, augment, pixel_scale, first_epoch=1, num_epochs=1):
+        """``image_file_train_pipeline`` of the training files; no augmentation (as the public code)."""
+        if augment:
+            raise ConfigError(f"{self.name}: the image-file pipeline has no augmentation")
+        return image_file_train_pipeline(
+            self.train_paths, self.train_labels, image_size=self.image_shape[:2], batch_size=batch_size, seed=seed,
+            pixel_scale=pixel_scale, cache=self._cache_of("train"), first_epoch=first_epoch, num_epochs=num_epochs)
+
+    def eval_batches(self, split, *, batch_size, pixel_scale):
+        """``image_file_eval_pipeline`` of ``split``'s files, in order."""
+        return image_file_eval_pipeline(getattr(self, f"{split}_paths"), image_size=self.image_shape[:2],
+                                        batch_size=batch_size, pixel_scale=pixel_scale, cache=self._cache_of(split))
+
+    def _cache_of(self, split):
+        if self.cache is None or self.cache is True or self.cache is False:
+            return self.cache
+        return f"{self.cache}-{split}"
 
 
 def per_class_counts(labels, num_classes):
@@ -112,18 +150,33 @@ def split_indices(labels, val_fraction, rng):
     return train, val
 
 
+def dataset_folder(name, data_dir):
+    """The folder of ``name`` under ``data_dir``: its first subfolder named after the dataset
+    (``DIR_NAMES``) holding the dataset's index file, else ``data_dir`` itself, so one --data-dir
+    can hold both datasets (and the four small ones) side by side."""
+    data_dir = Path(data_dir)
+    for sub in DIR_NAMES[name]:
+        if (data_dir / sub / INDEX_FILES[name]).is_file():
+            return data_dir / sub
+    return data_dir
+
+
 def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_fraction=None, verify=False,
-                               **read_options):
-    """The splits of ``name`` ("celeba" or "inaturalist2018") read from ``data_dir``.
+                               subsample=1.0, cache=None, **read_options):
+    """The splits of ``name`` ("celeba" or "inaturalist2018") read from ``data_dir`` (or its
+    subfolder named after the dataset, ``dataset_folder``).
 
     ``seed`` alone fixes the subsample and the split (one ``np.random.default_rng(seed)``).
     ``train_fraction``: the stratified fraction of the training pool kept before the split;
     None = the paper's (1 for CelebA, 1/4 for iNaturalist 2018). ``verify``: decode every image
-    of the three splits once first (``verify_images``). ``read_options`` go to the reader
-    (CelebA: ``train_partitions``; iNaturalist: ``check_files``). The test set is untouched.
+    of the three splits once first (``verify_images``). ``subsample`` < 1 then keeps that fraction
+    of each class of every split (quick checks only; the counts stay the full run's). ``cache``:
+    the pipelines' image cache (None, True for memory, or a file prefix). ``read_options`` go to
+    the reader (CelebA: ``train_partitions``; iNaturalist: ``check_files``). The test set is
+    untouched.
     """
     dataset = large_scale_dataset(name)
-    files = dataset.read(data_dir, **read_options)
+    files = dataset.read(dataset_folder(name, data_dir), **read_options)
     k = len(dataset.class_names)
     fraction = dataset.paper_train_fraction if train_fraction is None else train_fraction
     rng = np.random.default_rng(seed)
@@ -132,13 +185,17 @@ def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_
     train, val = split_indices(labels, val_fraction, rng)
     if verify:
         verify_images([*paths, *files.test_paths])
+    parts = [(paths[train], labels[train]), (paths[val], labels[val]), (files.test_paths, files.test_labels)]
+    if subsample != 1:
+        parts = [stratified_subsample(part_paths, part_labels, subsample, rng) for part_paths, part_labels in parts]
+    (train_paths, train_labels), (val_paths, val_labels), (test_paths, test_labels) = parts
     return LargeScaleSplits(
         name=name, class_names=dataset.class_names, image_shape=dataset.image_shape,
-        train_paths=paths[train], train_labels=labels[train], val_paths=paths[val], val_labels=labels[val],
-        test_paths=files.test_paths, test_labels=files.test_labels,
+        train_paths=train_paths, train_labels=train_labels, val_paths=val_paths, val_labels=val_labels,
+        test_paths=test_paths, test_labels=test_labels,
         pool_counts=per_class_counts(files.train_labels, k), counts_before_split=per_class_counts(labels, k),
-        train_counts=per_class_counts(labels[train], k), val_counts=per_class_counts(labels[val], k),
-        test_counts=per_class_counts(files.test_labels, k), train_fraction=fraction, source=files.source)
+        train_counts=per_class_counts(train_labels, k), val_counts=per_class_counts(val_labels, k),
+        test_counts=per_class_counts(test_labels, k), train_fraction=fraction, source=files.source, cache=cache)
 
 
 def paper_counts(name):

@@ -1,0 +1,70 @@
+"""Training on CelebA hair-5 and iNaturalist 2018 through ``python -m arconvl train``: small
+generated directories in the real layouts, ResNet-56, the 64-image batches, and a resumed run
+that ends as an uninterrupted one (the image-file pipeline keeps the (seed, epoch) contract)."""
+
+import json
+
+import numpy as np
+import pytest
+from test_large_scale_data import many_celeba_entries, write_celeba
+from test_resume import assert_same_run, interrupt, read_rows
+
+from arconvl.cli import main
+from arconvl.config import resolve_run_config
+
+CELEBA_SIZES, CELEBA_TEST_SIZES = [12, 10, 6, 4, 12], [2, 2, 2, 2, 2]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """A --data-dir holding CelebA in its subfolder ``celeba/`` (found there by name)."""
+    root = tmp_path_factory.mktemp("large")
+    write_celeba(root / "celeba", many_celeba_entries(CELEBA_SIZES, CELEBA_TEST_SIZES))
+    return root
+
+
+def train(*arguments):
+    return main(["train", "--quiet", *map(str, arguments)])
+
+
+def test_celeba_defaults_are_the_papers():
+    config, _ = resolve_run_config("celeba", 1, "arconvl", 0)
+    assert (config.backbone, config.epochs, config.lr_decay_epochs, config.batch_size, config.augment) == (
+        "resnet56", 100, (52, 82), 64, False)   # decays at 51 and 81, one epoch later under variant code
+    paper, _ = resolve_run_config("inaturalist2018", 1, "cb_focal", 0, variant="paper")
+    assert paper.lr_decay_epochs == (51, 81)
+    assert (paper.method_params["beta"], paper.method_params["gamma"]) == (0.999, 0.5)   # supp. Table 2
+
+
+def test_celeba_run_writes_history_and_resumes_to_the_same_result(data_dir, tmp_path, capsys, monkeypatch):
+    arguments = ["--dataset", "celeba", "--q", 1, "--epochs", 2, "--data-dir", data_dir]
+    whole = tmp_path / "whole"
+    assert train(*arguments, "--out", whole) == 0
+    assert "per-class counts before the split [12, 10, 6, 4, 12]" in capsys.readouterr().out
+    history = read_rows(whole / "history.csv")
+    assert [row["epoch"] for row in history] == ["1", "2"]
+    assert all(np.isfinite(float(row["loss"])) for row in history)
+    config = json.loads((whole / "config.json").read_text())
+    assert (config["dataset"], config["backbone"], config["batch_size"]) == ("celeba", "resnet56", 64)
+    (row,) = read_rows(whole / "run.csv")
+    assert len([key for key in row if key.startswith("recall_")]) == 5   # five hair classes
+
+    stopped = tmp_path / "stopped"
+    with monkeypatch.context() as patch:
+        interrupt(patch, epoch=1, before_checkpoint=False)
+        assert train(*arguments, "--out", stopped) == 130
+    assert train(*arguments, "--out", stopped) == 0
+    assert "resuming" in capsys.readouterr().out
+    assert_same_run(stopped, whole, epochs=2)
+
+
+def test_large_scale_errors_are_one_line(data_dir, tmp_path, capsys):
+    out = tmp_path / "bad"
+    assert train("--dataset", "celeba", "--q", 1, "--out", out) == 2
+    assert "celeba is read from a local copy only: give --data-dir" in capsys.readouterr().err
+    assert train("--dataset", "celeba", "--q", 10, "--data-dir", data_dir, "--out", out) == 2
+    assert "celeba keeps its natural imbalance: q must be 1, got 10" in capsys.readouterr().err
+    assert train("--dataset", "inaturalist2018", "--q", 1, "--data-dir", data_dir, "--out", out) == 2
+    error = capsys.readouterr().err.strip()
+    assert "train2018.json" in error and "\n" not in error
+    assert not (out / "history.csv").exists()
