@@ -2,9 +2,12 @@
 # Rebuild every table and figure of the paper: run the sweeps, then every report.
 #
 #   scripts/reproduce_all.sh [--profile paper|smoke] [--jobs N] [--data-dir DIR] [--results-dir DIR] [--offline]
+#                            [--large-data-dir DIR]
 #
 # --profile paper (default) is the exact protocol (3,000 runs: days on one GPU, see README);
 # --profile smoke is the same code path, small enough for a 2-core CPU in minutes.
+# Fig. 3 trains one 2-D ARConvL on Fashion-MNIST; Fig. 5 runs only with --large-data-dir DIR
+# (DIR holding celeba/ and inaturalist2018/, docs/large_scale_datasets.md).
 # Re-running resumes: finished runs are skipped, failed ones retried. Outputs: RESULTS_DIR/PROFILE/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,14 +16,17 @@ profile=paper
 jobs=1
 results_dir=results
 sweep_args=()
+fig3_args=()
+large_data_dir=
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) profile="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --results-dir) results_dir="$2"; shift 2 ;;
-    --data-dir) sweep_args+=(--data-dir "$2"); shift 2 ;;
-    --offline) sweep_args+=(--offline); shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --data-dir) sweep_args+=(--data-dir "$2"); fig3_args+=(--data-dir "$2"); shift 2 ;;
+    --offline) sweep_args+=(--offline); fig3_args+=(--offline); shift ;;
+    --large-data-dir) large_data_dir="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "reproduce_all.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +45,17 @@ done
 for report in table1 table3 table2 table4 fig4 supp_fig1 comparison; do
   "$python" "experiments/$report.py" --profile "$profile" --results-dir "$results_dir" || status=1
 done
+if [ "$profile" = smoke ]; then
+  fig3_args+=(--epochs 1 --subsample 0.05)
+fi
+"$python" experiments/fig3.py --out-dir "$results_dir/$profile/fig3" --quiet "${fig3_args[@]}" || status=1
+if [ -n "$large_data_dir" ]; then
+  "$python" -m arconvl sweep configs/fig5.toml --profile "$profile" --jobs "$jobs" --results-dir "$results_dir" \
+    --data-dir "$large_data_dir" || status=1
+  "$python" experiments/fig5.py --profile "$profile" --results-dir "$results_dir" || status=1
+else
+  echo "Fig. 5 skipped: it needs CelebA and iNaturalist 2018 (--large-data-dir DIR, see docs/large_scale_datasets.md)"
+fi
 echo "reproduce_all ($profile): $(( $(date +%s) - start )) s; outputs in $results_dir/$profile/"
 if [ "$status" -ne 0 ]; then
   echo "some runs or reports failed; run the same command again to retry them" >&2

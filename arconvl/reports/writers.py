@@ -22,6 +22,7 @@ import pandas as pd
 from arconvl.errors import ConfigError
 from arconvl.reports.ablation_table import ablation_table, ablation_table_csv, pair_tests_csv
 from arconvl.reports.comparison import compare_with_paper, comparison_markdown
+from arconvl.reports.curves import read_histories, training_curves_figure
 from arconvl.reports.figures import metric_vs_q_figure
 from arconvl.reports.main_table import main_table, main_table_csv, rank_tests_csv
 from arconvl.reports.names import ABLATION_METHODS, CONTROL_METHOD, TABLE1_METHODS
@@ -131,6 +132,15 @@ def write_fig4(results, out_dir, **options):
 
 def write_supp_fig1(results, out_dir, **options):
     return write_metric_vs_q(results, out_dir, CLASSWISE, "supp_fig1_classwise_accuracy", **options)
+
+
+def write_training_curves(runs_dir, out_dir, stem="fig5_training_curves"):
+    """Fig. 5 from the run directories under ``runs_dir``: ``<stem>.png`` / ``.pdf`` in ``out_dir``
+    ([] when no run has a history yet)."""
+    histories = read_histories(runs_dir)
+    if histories.empty:
+        return []
+    return save_figure(training_curves_figure(histories), out_dir, stem)
 
 
 # Report name → writer(results, out_dir); per-table scripts call one of these.
