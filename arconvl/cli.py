@@ -10,11 +10,20 @@ import sys
 from pathlib import Path
 
 from arconvl.checkpoint import read_checkpoint_header
-from arconvl.config import resolve_run_config
-from arconvl.data import DATASETS, prepare_splits
+from arconvl.config import PRECISIONS, resolve_run_config
+from arconvl.data import TRAINABLE_DATASETS, prepare_run_data
 from arconvl.errors import ArconvlError, ConfigError, NumericalFault
 from arconvl.methods import METHODS, VARIANTS
-from arconvl.run_files import CHECKPOINT_FILE, read_config, read_result, write_failure
+from arconvl.run_files import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    RESULT_FILE,
+    check_writable_dir,
+    locked_run_dir,
+    read_config,
+    read_result,
+    write_failure,
+)
 from arconvl.run_options import read_run_options
 from arconvl.stats.command import add_stats_parser
 
@@ -62,8 +71,10 @@ def build_parser():
     )
     train.add_argument("--config", type=Path, default=None, metavar="FILE",
                        help="TOML file of run options and [params]; the command line wins over it")
-    train.add_argument("--dataset", choices=DATASETS, help="required here or in --config")
-    train.add_argument("--q", type=int, help="imbalance: keep 1/q of each even class (required here or in --config)")
+    train.add_argument("--dataset", choices=TRAINABLE_DATASETS,
+                       help="required here or in --config; celeba and inaturalist2018 need --data-dir")
+    train.add_argument("--q", type=int, help="imbalance: keep 1/q of each even class (required here or in --config; "
+                       "1 for celeba and inaturalist2018)")
     train.add_argument("--method", choices=list(METHODS), metavar="METHOD",
                        help="one of the methods listed below (default: arconvl)")
     train.add_argument("--seed", type=int, help="drives subsampling, split, init, shuffling (default: 0)")
@@ -73,6 +84,10 @@ def build_parser():
                        help="keep this fraction of each class of every split, for quick checks (default: 1)")
     train.add_argument("--feature-dim", type=int, dest="feature_dim",
                        help="D, the feature dimension of the small CNN (default: 64; Fig. 3 uses 2)")
+    train.add_argument("--precision", choices=PRECISIONS,
+                       help="backbone compute precision (default float32; distances and losses stay float32)")
+    train.add_argument("--xla", action="store_const", const=True, default=None,
+                       help="compile the train and evaluation steps with XLA (default: off)")
     train.add_argument("--variant", choices=VARIANTS,
                        help="'code' as the authors' public code (default), 'paper' as the paper's text")
     train.add_argument("--param", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
@@ -87,11 +102,23 @@ def build_parser():
         help="train every run of an experiment grid (configs/*.toml)",
         description="Expand an experiment config into runs, train the unfinished ones, and append one row "
         "per finished run to RESULTS_DIR/PROFILE/NAME.csv (run directories under "
-        "RESULTS_DIR/PROFILE/runs/NAME/). A re-run skips finished runs and retries failed ones.",
+        "RESULTS_DIR/PROFILE/runs/NAME/). A re-run skips finished runs and retries failed ones. "
+        "With --engine ray each run is a Ray task (a run whose worker dies is retried and resumes); "
+        "RESULTS_DIR must then be on a file system that every node sees under the same path.",
     )
     sweep.add_argument("config", type=Path, help="experiment config (TOML)")
     sweep.add_argument("--profile", default="paper", help="'paper' (the config's top level) or a [profiles.X]")
-    sweep.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
+    sweep.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="'local': train processes on this machine (default); 'ray': one Ray task per run "
+                       "(needs pip install -r requirements-ray.txt)")
+    sweep.add_argument("--jobs", type=int, default=None, help="local engine: runs at once (default 1)")
+    sweep.add_argument("--address", default=None, metavar="ADDR",
+                       help="ray engine: the cluster to attach to, e.g. auto or ray://HOST:10001 "
+                       "(default: start or attach a local Ray instance)")
+    sweep.add_argument("--cpus-per-run", type=float, default=None, metavar="N",
+                       help="ray engine: CPUs each run reserves (default 1)")
+    sweep.add_argument("--gpus-per-run", type=float, default=None, metavar="N",
+                       help="ray engine: GPUs each run reserves; 0.25 lets four runs share a GPU (default 0)")
     sweep.add_argument("--shard", default="0/1", metavar="i/N", help="take runs i, i+N, i+2N, ... (0 <= i < N)")
     sweep.add_argument("--results-dir", type=Path, default=Path("results"))
     _add_data_arguments(sweep)
@@ -137,20 +164,20 @@ def _check_out_dir(out, config):
     ``ConfigError`` when ``out`` holds another run, finished or interrupted."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} exists and is not a directory")
-    if not out.is_dir():
-        return None, None
-    finished = read_result(out)
+    finished = _read_run_file(out / RESULT_FILE, lambda: read_result(out)) if out.is_dir() else None
     if finished is not None:
-        differing = _differing(read_config(out), config)
+        differing = _differing(_read_run_file(out / CONFIG_FILE, lambda: read_config(out)), config)
         if differing:
             raise ConfigError(
                 f"{out} holds a finished run with a different configuration ({', '.join(differing)}); "
                 "choose another --out"
             )
         return finished, None
-    if not (out / CHECKPOINT_FILE).exists():
+    check_writable_dir(out, "--out")  # before anything is trained or written
+    checkpoint = out / CHECKPOINT_FILE
+    if not checkpoint.exists():
         return None, None
-    epoch, previous = read_checkpoint_header(out / CHECKPOINT_FILE)
+    epoch, previous = _read_run_file(checkpoint, lambda: read_checkpoint_header(checkpoint))
     differing = _differing(previous, config)
     if differing:
         raise ConfigError(
@@ -160,8 +187,18 @@ def _check_out_dir(out, config):
     return None, epoch
 
 
+def _read_run_file(path, read):
+    """``read()``, which reads ``path``, a file of a run directory; one that cannot be read
+    (truncated, edited, another program's) is a ``ConfigError`` naming it."""
+    try:
+        return read()
+    except Exception as error:  # noqa: BLE001 - csv, json, zipfile and NumPy raise many kinds
+        problem = " ".join(f"{type(error).__name__}: {error}".split())
+        raise ConfigError(f"{path} cannot be read ({problem}); move it away or choose another --out") from None
+
+
 RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code", "subsample": 1.0,
-                "feature_dim": None}
+                "feature_dim": None, "precision": "float32", "xla": False}
 
 
 def _run_options(args):
@@ -184,42 +221,66 @@ def run_train(args):
         options["dataset"], options["q"], options["method"], options["seed"],
         epochs=options["epochs"], variant=options["variant"], method_overrides=params,
         subsample=options["subsample"], feature_dim=options["feature_dim"],
+        precision=options["precision"], xla=options["xla"],
     )
-    finished, resume_epoch = _check_out_dir(args.out, config)
+    finished, _ = _check_out_dir(args.out, config)
     if finished is not None:
         print(f"{args.out} is finished; not retraining.")
         print(result_line(finished))
         return 0
-    splits = prepare_splits(
-        config.dataset, config.q, config.seed, args.data_dir,
-        allow_download=not args.offline, val_fraction=config.val_fraction, subsample=config.subsample,
-    )
+    splits = prepare_run_data(config, args.data_dir, allow_download=not args.offline)
     for note in notes:
         print(f"note: {note}")
     print(f"data: {config.dataset} from {splits.source}; per-class counts before the split "
           f"{list(map(int, splits.counts_before_split))}, training split {list(map(int, splits.train_counts))}")
-    if resume_epoch is not None:
-        print(f"resuming {args.out} after epoch {resume_epoch} of {config.epochs}")
 
     from arconvl.training import train_run  # imported here: building a model needs Keras
 
-    try:
-        row = train_run(config, splits, args.out, verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
-    except NumericalFault as fault:
-        write_failure(args.out, fault.epoch, fault.reason)
-        print(f"python -m arconvl train: run failed at {fault} (recorded in {args.out / 'failed.json'})",
-              file=sys.stderr)
-        return 3
+    with locked_run_dir(args.out):  # one process at a time trains RUN_DIR (ConfigError if busy)
+        finished, resume_epoch = _check_out_dir(args.out, config)  # again: another process may have moved it on
+        if finished is not None:
+            print(f"{args.out} was finished by another process; not retraining.")
+            print(result_line(finished))
+            return 0
+        if resume_epoch is not None:
+            print(f"resuming {args.out} after epoch {resume_epoch} of {config.epochs}")
+        try:
+            row = train_run(config, splits, args.out, verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
+        except NumericalFault as fault:
+            write_failure(args.out, fault.epoch, fault.reason)
+            print(f"python -m arconvl train: run failed at {fault} (recorded in {args.out / 'failed.json'})",
+                  file=sys.stderr)
+            return 3
     print(result_line(row))
     return 0
 
 
+SWEEP_ENGINE_OPTIONS = {"local": {"jobs": "--jobs"},
+                        "ray": {"address": "--address", "cpus_per_run": "--cpus-per-run",
+                                "gpus_per_run": "--gpus-per-run"}}
+
+
+def _sweep_engine(args):
+    """(sweep function, the keyword arguments given on the command line) of the chosen engine; an
+    option of the other engine is refused."""
+    from arconvl.sweep import run_sweep, run_sweep_on_ray
+
+    for engine, options in SWEEP_ENGINE_OPTIONS.items():
+        given = [flag for name, flag in options.items() if getattr(args, name) is not None]
+        if engine != args.engine and given:
+            raise ConfigError(f"{given[0]} is an option of --engine {engine}, not of --engine {args.engine}")
+    chosen = {name: getattr(args, name) for name in SWEEP_ENGINE_OPTIONS[args.engine]
+              if getattr(args, name) is not None}
+    return (run_sweep_on_ray if args.engine == "ray" else run_sweep), chosen
+
+
 def run_sweep_command(args):
-    from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
+    from arconvl.sweep import load_experiment, parse_shard, select_shard
     from arconvl.sweep.results_file import read_result_rows, run_key
 
     experiment = load_experiment(args.config, args.profile)
     shard = parse_shard(args.shard)
+    sweep, engine_options = _sweep_engine(args)
     _check_data_dir(args.data_dir)
     results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
     runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
@@ -229,8 +290,10 @@ def run_sweep_command(args):
             if run.result_key not in done:
                 print(run.key)
         return 0
-    finished, failed = run_sweep(experiment, results_path, runs_dir, jobs=args.jobs, shard=shard,
-                                 data_dir=args.data_dir, offline=args.offline)
+    for folder in (results_path.parent, runs_dir):
+        check_writable_dir(folder, "--results-dir")
+    finished, failed = sweep(experiment, results_path, runs_dir, shard=shard, data_dir=args.data_dir,
+                             offline=args.offline, **engine_options)
     print(f"{experiment.name} ({experiment.profile}): {finished} runs finished, {failed} failed; "
           f"results in {results_path}")
     return 1 if failed else 0

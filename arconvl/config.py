@@ -8,18 +8,23 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from arconvl.data import DATASETS
+from arconvl.data.catalog import LARGE_SCALE_NAMES, TRAINABLE_DATASETS
 from arconvl.errors import ConfigError
 from arconvl.methods import VARIANTS, resolve_method
 from arconvl.schedules import scale_epoch
 
 # Per dataset: backbone, paper epochs, 1-based first epochs of the two ×0.1 decays (paper wording),
-# and whether the public code augments it (SPEC §1, §4, §5).
+# whether the public code augments it, and the batch size (SPEC §1, §4, §5; 64 on the two
+# large-scale sets, docs/large_scale_datasets.md).
+_SMALL = {"backbone": "small_cnn", "epochs": 50, "lr_decay_epochs": (26, 41), "augment": False, "batch_size": 128}
+_LARGE = {"backbone": "resnet56", "epochs": 100, "lr_decay_epochs": (51, 81), "augment": False, "batch_size": 64}
 DATASET_DEFAULTS = {
-    "mnist": {"backbone": "small_cnn", "epochs": 50, "lr_decay_epochs": (26, 41), "augment": False},
-    "fashion_mnist": {"backbone": "small_cnn", "epochs": 50, "lr_decay_epochs": (26, 41), "augment": False},
-    "svhn": {"backbone": "resnet44", "epochs": 50, "lr_decay_epochs": (26, 41), "augment": True},
-    "cifar10": {"backbone": "resnet44", "epochs": 100, "lr_decay_epochs": (51, 81), "augment": True},
+    "mnist": _SMALL,
+    "fashion_mnist": _SMALL,
+    "svhn": {**_SMALL, "backbone": "resnet44", "augment": True},
+    "cifar10": {**_SMALL, "backbone": "resnet44", "augment": True, "epochs": 100, "lr_decay_epochs": (51, 81)},
+    "celeba": _LARGE,
+    "inaturalist2018": _LARGE,
 }
 
 # What the ``code`` and ``paper`` variants change outside the losses (SPEC §2, items 2, 3, 6):
@@ -29,6 +34,10 @@ VARIANT_SETTINGS = {
     "code": {"momentum": 0.0, "pixel_scale": 1.0, "decay_delay": 1},
     "paper": {"momentum": 0.9, "pixel_scale": 1.0 / 255.0, "decay_delay": 0},
 }
+
+# Compute precision of the backbone (centers, radii, distances and losses stay float32).
+# float16 would need loss scaling shared by the two optimizers; bfloat16 has float32's range.
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 PAPER_RADIUS_WARMUP_EPOCHS = 3
 DEFAULT_FEATURE_DIM = 64  # D of every backbone in the paper's experiments
@@ -58,6 +67,8 @@ class RunConfig:
     augment: bool
     val_fraction: float
     subsample: float = 1.0
+    precision: str = "float32"
+    xla: bool = False
     method_params: dict = field(default_factory=dict)
 
     def to_dict(self):
@@ -80,22 +91,26 @@ class RunConfig:
 
 def resolve_run_config(
     dataset, q, method, seed, *, epochs=None, variant="code", method_overrides=None, subsample=1.0,
-    feature_dim=None,
+    feature_dim=None, precision="float32", xla=False,
 ):
     """The paper's configuration for (dataset, q, method, seed), validated.
 
     ``subsample`` < 1 keeps that fraction of each class of every split (smoke runs only).
     ``feature_dim`` sets D of the small CNN (default 64; 2 draws Fig. 3); the ResNets have D = 64.
+    ``precision`` ("float32" or "mixed_bfloat16") and ``xla`` (compile the train and evaluation
+    steps with XLA) change speed, not the method; both are off by default (docs/performance.md).
     ``epochs`` shorter (or longer) than the paper's keeps the schedule's shape: every decay and the
     radius warm-up move to the same fraction of training (``scale_epoch``).
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
     """
-    if dataset not in DATASETS:
-        raise ConfigError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+    if dataset not in TRAINABLE_DATASETS:
+        raise ConfigError(f"unknown dataset {dataset!r}; choose from {', '.join(TRAINABLE_DATASETS)}")
     if variant not in VARIANTS:
         raise ConfigError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     if not isinstance(q, int) or q < 1:
         raise ConfigError(f"q must be an integer >= 1, got {q!r}")
+    if dataset in LARGE_SCALE_NAMES and q != 1:
+        raise ConfigError(f"{dataset} keeps its natural imbalance: q must be 1, got {q}")
     if not isinstance(seed, int) or seed < 0:
         raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
     defaults = DATASET_DEFAULTS[dataset]
@@ -105,6 +120,10 @@ def resolve_run_config(
         raise ConfigError(f"epochs must be an integer >= 1, got {epochs!r}")
     if isinstance(subsample, bool) or not isinstance(subsample, (int, float)) or not 0 < subsample <= 1:
         raise ConfigError(f"subsample must be a fraction in (0, 1], got {subsample!r}")
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if not isinstance(xla, bool):
+        raise ConfigError(f"xla must be true or false, got {xla!r}")
     backbone = defaults["backbone"]
     feature_dim = DEFAULT_FEATURE_DIM if feature_dim is None else feature_dim
     if isinstance(feature_dim, bool) or not isinstance(feature_dim, int) or feature_dim < 1:
@@ -138,7 +157,7 @@ def resolve_run_config(
         variant=variant,
         backbone=backbone,
         feature_dim=feature_dim,
-        batch_size=128,
+        batch_size=defaults["batch_size"],
         learning_rate=0.1,
         momentum=settings["momentum"],
         lr_decay_epochs=decay_epochs,
@@ -150,6 +169,8 @@ def resolve_run_config(
         augment=defaults["augment"],
         val_fraction=0.1,
         subsample=float(subsample),
+        precision=precision,
+        xla=xla,
         method_params=dict(resolved.params),
     )
     return config, notes

@@ -27,8 +27,9 @@ class PrototypeClassifier(keras.Model):
         self.method = method
         self.num_classes = len(class_counts)
         self.class_counts = tf.constant(class_counts, dtype=tf.float32)
-        self.prototypes = Prototypes(self.num_classes, name="prototypes")
-        self.radii = ClassRadii(self.num_classes, name="radii") if method.uses_radii else None
+        # Centers, radii, distances and losses in float32 whatever the backbone computes in.
+        self.prototypes = Prototypes(self.num_classes, name="prototypes", dtype="float32")
+        self.radii = ClassRadii(self.num_classes, name="radii", dtype="float32") if method.uses_radii else None
         if method.uses_radii and radius_optimizer is None:
             raise ValueError(f"method {method.name!r} learns radii and needs a radius_optimizer")
         self.radius_optimizer = radius_optimizer
@@ -51,20 +52,24 @@ class PrototypeClassifier(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
+    def features(self, inputs, training=False):
+        """f(x) as float32 (a mixed-precision backbone computes in bfloat16)."""
+        return tf.cast(self.backbone(inputs, training=training), tf.float32)
+
     def call(self, inputs, training=False):
         """Logits −d²(f(x), C_j), shape (n, k)."""
-        return -self.prototypes(self.backbone(inputs, training=training))
+        return -self.prototypes(self.features(inputs, training=training))
 
     def radius_sq(self):
         """R_j², or None when the method has no radii."""
         return None if self.radii is None else self.radii()
 
     def train_step(self, data):
-        images, labels = data
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)  # sample weights: not used
         network_vars = self.network_variables
         radius_vars = [] if self.radii is None else self.radii.trainable_variables
         with tf.GradientTape() as tape:
-            features = self.backbone(images, training=True)
+            features = self.features(images, training=True)
             loss, parts = self.method(
                 features, self.prototypes.centers, labels, self.class_counts, self.radius_sq()
             )

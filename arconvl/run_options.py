@@ -8,6 +8,8 @@
     variant = "code"       # optional
     subsample = 1.0        # optional; < 1 only for quick checks
     feature_dim = 64       # optional; D of the small CNN (2 for Fig. 3)
+    precision = "float32"  # optional; or "mixed_bfloat16"
+    xla = false            # optional; compile the steps with XLA
     [params]               # optional method-parameter overrides
     gamma = 1.0
 
@@ -19,7 +21,7 @@ from arconvl.toml_file import read_toml
 
 RUN_OPTION_TYPES = {
     "dataset": str, "q": int, "method": str, "seed": int, "epochs": int, "variant": str, "subsample": float,
-    "feature_dim": int,
+    "feature_dim": int, "precision": str, "xla": bool,
 }
 
 
@@ -35,7 +37,7 @@ def read_run_options(path):
         elif key in RUN_OPTION_TYPES:
             expected = RUN_OPTION_TYPES[key]
             accepted = (int, float) if expected is float else expected
-            if not isinstance(value, accepted) or isinstance(value, bool):
+            if not isinstance(value, accepted) or (isinstance(value, bool) and expected is not bool):
                 raise ConfigError(f"config {path}: {key!r} must be {expected.__name__}, got {value!r}")
             options[key] = value
         else:

@@ -1,9 +1,13 @@
 #!/usr/bin/env python
-"""Train-step throughput of ARConvL and of plain CPL cross-entropy on the same backbone, batch
-and data, measured in one process with the two interleaved (ABBA); prints the medians, then
-``ratio: X.XX`` (ARConvL / CPL, fastest blocks).
+"""Throughput of ARConvL's and plain CPL's compiled train steps and of evaluation, per backbone,
+measured in one process with the methods interleaved (ABBA); then an estimate of the wall time
+of the paper's whole protocol on this device.
 
-    python scripts/benchmark_throughput.py [--backbone small_cnn] [--steps 30] [--repeats 10]
+    python scripts/benchmark_throughput.py [--backbones small_cnn resnet44 resnet56]
+        [--steps 30] [--repeats 10] [--precision float32|mixed_bfloat16] [--xla] [--no-estimate]
+
+Prints one line per backbone, ``ratio: X.XX`` (ARConvL / CPL train images/s, fastest blocks) for
+the small CNN, and the protocol estimate (``arconvl.protocol_cost``) when every backbone was measured.
 """
 
 import argparse
@@ -15,19 +19,23 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from arconvl.config import resolve_run_config  # noqa: E402
+from arconvl.config import PRECISIONS, resolve_run_config  # noqa: E402
 from arconvl.data import load_dataset  # noqa: E402
 from arconvl.errors import DataError  # noqa: E402
+from arconvl.protocol_cost import Rates, experiment_seconds  # noqa: E402
+from arconvl.sweep import load_experiment  # noqa: E402
 from arconvl.training import build_model  # noqa: E402
 
 INPUT_SHAPES = {"small_cnn": (28, 28, 1), "resnet44": (32, 32, 3), "resnet56": (32, 32, 3)}
 DATASET_OF_BACKBONE = {"small_cnn": "fashion_mnist", "resnet44": "cifar10", "resnet56": "cifar10"}
+PROTOCOL_CONFIGS = ("table1", "table2", "fig5")
 
 
 def benchmark_images(backbone, count, seed=0):
@@ -44,8 +52,8 @@ def benchmark_images(backbone, count, seed=0):
     return images, rng.integers(0, 10, size=count).astype("int32"), "random noise"
 
 
-def make_model(method, backbone, counts):
-    config, _ = resolve_run_config(DATASET_OF_BACKBONE[backbone], 100, method, 0)
+def make_model(method, backbone, counts, precision, xla):
+    config, _ = resolve_run_config(DATASET_OF_BACKBONE[backbone], 100, method, 0, precision=precision, xla=xla)
     config = dataclasses.replace(config, backbone=backbone)
     return build_model(config, counts, INPUT_SHAPES[backbone])
 
@@ -61,45 +69,88 @@ class StepClock(keras.callbacks.Callback):
         self.ends.append(time.perf_counter())
 
 
-def images_per_second(model, dataset, steps, batch_size):
+def train_images_per_second(model, dataset, steps, batch_size):
     clock = StepClock()
     model.fit(dataset, epochs=1, steps_per_epoch=steps + 1, verbose=0, shuffle=False, callbacks=[clock])
     return steps * batch_size / (clock.ends[-1] - clock.ends[0])
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backbone", default="small_cnn", choices=sorted(INPUT_SHAPES))
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=30, help="train steps per timed block")
-    parser.add_argument("--repeats", type=int, default=10, help="timed blocks per method, interleaved")
-    args = parser.parse_args(argv)
+def eval_images_per_second(model, images, batch_size):
+    """Images/s of ``predict`` (the compiled nearest-center step) over ``images``, start-up included."""
+    start = time.perf_counter()
+    model.predict(images, batch_size=batch_size, verbose=0)
+    return len(images) / (time.perf_counter() - start)
 
-    images, labels, source = benchmark_images(args.backbone, args.batch_size * args.steps)
+
+def measure_backbone(backbone, args):
+    """Rates of one backbone (fastest blocks) and the per-block lists, for the printout."""
+    images, labels, source = benchmark_images(backbone, args.batch_size * args.steps)
     counts = np.bincount(labels, minlength=10)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(args.batch_size).cache().repeat()
-    models = {method: make_model(method, args.backbone, counts) for method in ("arconvl", "cpl")}
+    models = {method: make_model(method, backbone, counts, args.precision, args.xla) for method in ("arconvl", "cpl")}
     for model in models.values():  # trace and warm up
-        images_per_second(model, dataset, 3, args.batch_size)
-    rates = {method: [] for method in models}
+        train_images_per_second(model, dataset, 3, args.batch_size)
+        eval_images_per_second(model, images, args.batch_size)
+    blocks = {name: [] for name in ("arconvl", "cpl", "evaluate")}
     order = list(models)
     for _ in range(args.repeats):
         for method in order:  # ABBA order: drifts of the machine's speed hit both methods alike
-            rates[method].append(images_per_second(models[method], dataset, args.steps, args.batch_size))
+            blocks[method].append(train_images_per_second(models[method], dataset, args.steps, args.batch_size))
         order.reverse()
+        blocks["evaluate"].append(eval_images_per_second(models["arconvl"], images, args.batch_size))
+    # Interference from other work only ever slows a block down, so the fastest block is the
+    # least noisy estimate of a speed (as timeit's documentation advises).
+    rates = Rates(max(blocks["arconvl"]), max(blocks["cpl"]), max(blocks["evaluate"]))
+    return rates, blocks, source
 
-    print(f"backbone {args.backbone}, batch {args.batch_size}, {source}, device "
-          f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}, "
-          f"{args.repeats} blocks x {args.steps} steps per method")
-    best = {method: max(values) for method, values in rates.items()}
-    medians = {method: statistics.median(values) for method, values in rates.items()}
-    for method in rates:
-        print(f"{method:8s} best {best[method]:7.1f} images/s, median {medians[method]:7.1f} "
-              f"(blocks: {', '.join(f'{v:.0f}' for v in rates[method])})")
-    print(f"median ratio: {medians['arconvl'] / medians['cpl']:.2f}")
-    # Interference from other work only ever slows a block down, so the fastest block of each
-    # method is the least noisy estimate of its speed (as timeit's documentation advises).
-    print(f"ratio: {best['arconvl'] / best['cpl']:.2f}")
+
+def format_duration(seconds):
+    hours = seconds / 3600
+    return f"{hours:,.1f} h ({hours / 24:.1f} days)" if hours >= 24 else f"{hours:,.1f} h"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backbones", nargs="+", default=["small_cnn"], choices=sorted(INPUT_SHAPES))
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=30, help="train steps per timed block")
+    parser.add_argument("--repeats", type=int, default=10, help="timed blocks per method, interleaved")
+    parser.add_argument("--precision", default="float32", choices=PRECISIONS)
+    parser.add_argument("--xla", action="store_true", help="XLA-compile the train and evaluation steps")
+    parser.add_argument("--no-estimate", action="store_true", help="skip the protocol time estimate")
+    args = parser.parse_args(argv)
+
+    device = "GPU: " + tf.config.list_physical_devices("GPU")[0].name if tf.config.list_physical_devices("GPU") \
+        else f"CPU ({os.cpu_count()} cores)"
+    print(f"device {device}; batch {args.batch_size}; precision {args.precision}; XLA {'on' if args.xla else 'off'}; "
+          f"{args.repeats} blocks x {args.steps} steps per method; images/s of the fastest block (median)")
+    print(f"{'backbone':10s} {'ARConvL train':>16s} {'CPL train':>16s} {'ratio':>6s} {'evaluation':>16s}  data")
+    measured = {}
+    for backbone in args.backbones:
+        rates, blocks, source = measure_backbone(backbone, args)
+        measured[backbone] = rates
+        medians = {name: statistics.median(values) for name, values in blocks.items()}
+        print(f"{backbone:10s} {rates.train_arconvl:7.1f} ({medians['arconvl']:6.1f}) "
+              f"{rates.train_plain:7.1f} ({medians['cpl']:6.1f}) {rates.train_arconvl / rates.train_plain:6.2f} "
+              f"{rates.evaluate:7.1f} ({medians['evaluate']:6.1f})  {source}")
+    if "small_cnn" in measured:
+        small = measured["small_cnn"]
+        print(f"ratio: {small.train_arconvl / small.train_plain:.2f}")
+    if args.no_estimate:
+        return
+    missing = sorted(set(INPUT_SHAPES) - set(measured))
+    if missing:
+        print(f"protocol estimate: needs every backbone (add --backbones {' '.join(sorted(INPUT_SHAPES))}); "
+              f"missing {', '.join(missing)}")
+        return
+    print("protocol estimate on this device, one run at a time (ResNet-56 rates scaled by pixels to 64x64 / 224x224):")
+    total = 0.0
+    for name in PROTOCOL_CONFIGS:
+        experiment = load_experiment(REPO / "configs" / f"{name}.toml")
+        seconds = experiment_seconds(experiment, measured)
+        total += seconds
+        print(f"  {name:8s} {len(experiment.runs()):5d} runs  {format_duration(seconds)}")
+    print(f"  total             {format_duration(total)}")
 
 
 if __name__ == "__main__":

@@ -100,3 +100,19 @@ def test_config_round_trips_through_json_and_flattens_params():
     assert json.loads(config.to_json())["method_params"]["gamma"] == 0.1
     flat = config.flat()
     assert flat["param.gamma"] == 0.1 and flat["lr_decay_epochs"] == "27;42" and "method_params" not in flat
+
+
+def test_feature_dim_is_the_small_cnns_alone():
+    config, _ = resolve_run_config("fashion_mnist", 10, "arconvl", 0, feature_dim=2)
+    assert config.feature_dim == 2
+    assert resolve_run_config("svhn", 10, "arconvl", 0)[0].feature_dim == 64
+    with pytest.raises(ConfigError, match="feature_dim is fixed at 64 for resnet44"):
+        resolve_run_config("svhn", 10, "arconvl", 0, feature_dim=2)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ConfigError, match="feature_dim must be an integer"):
+            resolve_run_config("mnist", 10, "arconvl", 0, feature_dim=bad)
+
+
+def test_large_scale_sets_keep_their_natural_imbalance():
+    with pytest.raises(ConfigError, match="q must be 1"):
+        resolve_run_config("inaturalist2018", 10, "la", 0)

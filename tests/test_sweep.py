@@ -1,9 +1,7 @@
 """Experiment configs and the sweep runner: resume, retry, shards, concurrent writers, and one real
 tiny sweep through the command line."""
 
-import csv
 import sys
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,59 +11,18 @@ from arconvl.errors import ConfigError
 from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
 from arconvl.sweep.results_file import append_result, read_result_rows
 
+from sweep_helpers import CONFIG, rows, write_config, write_fake_python
 from test_cli import run_main, write_learnable_mnist
-
-CONFIG = """
-name = "tiny"
-description = "two methods, one dataset"
-methods = ["cpl", "arconvl"]
-datasets = ["mnist"]
-qs = [2, 5]
-seeds = [0, 1, 2]
-[params.arconvl]
-gamma = 0.1
-[profiles.smoke]
-qs = [2]
-seeds = [0]
-epochs = 1
-"""
-
-# A stand-in for `python`: `FAKE -m arconvl train ... --out DIR` writes DIR/run.csv at once, or
-# fails when the file named by FAIL_MARKER lists the run's directory name.
-FAKE_PYTHON = textwrap.dedent(f"""\
-    #!{sys.executable}
-    import csv, os, sys
-    args = sys.argv[3:]
-    options = {{flag: args[i + 1] for i, flag in enumerate(args[:-1]) if flag.startswith("--")}}
-    out = options["--out"]
-    marker = os.environ.get("FAIL_MARKER")
-    if marker and os.path.exists(marker) and os.path.basename(out) in open(marker).read().split():
-        print("injected failure", file=sys.stderr)
-        sys.exit(3)
-    os.makedirs(out, exist_ok=True)
-    row = {{"dataset": options["--dataset"], "q": options["--q"], "method": options["--method"],
-           "seed": options["--seed"], "test_gmean": "0.5",
-           "params": ";".join(a for a in args if "=" in a)}}
-    with open(os.path.join(out, "run.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
-""")
 
 
 @pytest.fixture
 def config_file(tmp_path):
-    path = tmp_path / "tiny.toml"
-    path.write_text(CONFIG)
-    return path
+    return write_config(tmp_path)
 
 
 @pytest.fixture
 def fake_python(tmp_path):
-    path = tmp_path / "fake-python"
-    path.write_text(FAKE_PYTHON)
-    path.chmod(0o755)
-    return str(path)
+    return write_fake_python(tmp_path)
 
 
 def test_profiles_override_the_grid(config_file):
@@ -76,6 +33,15 @@ def test_profiles_override_the_grid(config_file):
     assert smoke.epochs == 1 and smoke.runs()[1].params == {"gamma": 0.1}
     args = smoke.runs()[1].train_arguments()
     assert args[args.index("--epochs") + 1] == "1" and "gamma=0.1" in args
+    assert "--precision" not in args and "--xla" not in args   # the defaults: float32, no XLA
+
+
+def test_speed_settings_reach_every_train_command(tmp_path):
+    path = tmp_path / "fast.toml"
+    path.write_text(CONFIG.replace('seeds = [0, 1, 2]', 'seeds = [0, 1, 2]\nprecision = "mixed_bfloat16"\nxla = true'))
+    for run in load_experiment(path).runs():
+        args = run.train_arguments()
+        assert args[args.index("--precision") + 1] == "mixed_bfloat16" and "--xla" in args
 
 
 @pytest.mark.parametrize(
@@ -90,6 +56,8 @@ def test_profiles_override_the_grid(config_file):
         (("epochs = 1", "epochs = 0"), "'epochs' must be an integer >= 1"),
         (("epochs = 1", "batch = 3"), "[profiles.smoke] has unknown key 'batch'"),
         (('name = "tiny"', 'name = "a b"'), "'name' must be a simple identifier"),
+        (("seeds = [0, 1, 2]", 'seeds = [0, 1, 2]\nprecision = "float16"'), "'precision' must be one of float32"),
+        (("seeds = [0, 1, 2]", 'seeds = [0, 1, 2]\nxla = "on"'), "'xla' must be true or false"),
     ],
 )
 def test_bad_configs_are_rejected_naming_the_key(tmp_path, edit, message):
@@ -119,17 +87,11 @@ def test_shards_are_disjoint_and_cover_the_grid(config_file):
             parse_shard(bad)
 
 
-def rows(path):
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def test_sweep_writes_rows_skips_finished_and_retries_failed(config_file, fake_python, tmp_path, monkeypatch):
+def test_sweep_writes_rows_skips_finished_and_retries_failed(config_file, fake_python, tmp_path):
     experiment = load_experiment(config_file)
     results, runs_dir = tmp_path / "results.csv", tmp_path / "runs"
-    marker = tmp_path / "fail.txt"
+    marker = tmp_path / "fail.txt"  # read by the fake python beside it
     marker.write_text("mnist-q5-arconvl-s1 mnist-q2-cpl-s2")
-    monkeypatch.setenv("FAIL_MARKER", str(marker))
 
     finished, failed = run_sweep(experiment, results, runs_dir, jobs=3, python=fake_python, stream=sys.stdout)
     assert (finished, failed) == (10, 2)

@@ -9,6 +9,8 @@
     variant = "code"              # optional
     # epochs = 50                 # optional; default: the paper's schedule per dataset
     # subsample = 1.0             # optional; < 1 only for quick checks
+    # precision = "float32"       # optional; or "mixed_bfloat16" (train --precision)
+    # xla = false                 # optional; train --xla
     [params.cb_focal]             # optional per-method parameter overrides
     form = "softmax"
     [profiles.smoke]              # a profile overrides any of the keys above
@@ -21,13 +23,14 @@ Every key is checked once, here; an unknown key or a bad value raises ``ConfigEr
 import itertools
 from dataclasses import dataclass, field
 
-from arconvl.data import DATASETS
+from arconvl.config import PRECISIONS
+from arconvl.data import TRAINABLE_DATASETS
 from arconvl.errors import ConfigError
 from arconvl.methods import METHODS, VARIANTS, resolve_method
 from arconvl.toml_file import read_toml
 
 GRID_KEYS = ("methods", "datasets", "qs", "seeds")
-SETTING_KEYS = ("variant", "epochs", "subsample", "params")
+SETTING_KEYS = ("variant", "epochs", "subsample", "precision", "xla", "params")
 TOP_LEVEL_KEYS = ("name", "description", *GRID_KEYS, *SETTING_KEYS, "profiles")
 
 
@@ -43,6 +46,8 @@ class RunSpec:
     epochs: int | None
     subsample: float
     params: dict = field(default_factory=dict)
+    precision: str = "float32"
+    xla: bool = False
 
     @property
     def key(self):
@@ -60,6 +65,10 @@ class RunSpec:
                 "--seed", str(self.seed), "--variant", self.variant, "--subsample", repr(self.subsample)]
         if self.epochs is not None:
             args += ["--epochs", str(self.epochs)]
+        if self.precision != "float32":
+            args += ["--precision", self.precision]
+        if self.xla:
+            args.append("--xla")
         for key, value in sorted(self.params.items()):
             args += ["--param", f"{key}={str(value).lower() if isinstance(value, bool) else value}"]
         return args
@@ -80,12 +89,14 @@ class Experiment:
     epochs: int | None = None
     subsample: float = 1.0
     params: dict = field(default_factory=dict)
+    precision: str = "float32"
+    xla: bool = False
 
     def runs(self):
         """Every run of the grid, in a fixed order (methods, then datasets, qs and seeds)."""
         return [
             RunSpec(dataset, q, method, seed, self.variant, self.epochs, self.subsample,
-                    dict(self.params.get(method, {})))
+                    dict(self.params.get(method, {})), self.precision, self.xla)
             for method, dataset, q, seed in itertools.product(self.methods, self.datasets, self.qs, self.seeds)
         ]
 
@@ -105,7 +116,7 @@ def _validated(where, settings):
     """Type- and range-check the merged settings of one profile."""
     checked = {
         "methods": _list_of(where, "methods", settings.get("methods"), str, lambda m: m in METHODS),
-        "datasets": _list_of(where, "datasets", settings.get("datasets"), str, lambda d: d in DATASETS),
+        "datasets": _list_of(where, "datasets", settings.get("datasets"), str, lambda d: d in TRAINABLE_DATASETS),
         "qs": _list_of(where, "qs", settings.get("qs"), int, lambda q: q >= 1),
         "seeds": _list_of(where, "seeds", settings.get("seeds"), int, lambda s: s >= 0),
     }
@@ -129,7 +140,14 @@ def _validated(where, settings):
                 resolve_method(method, dataset=dataset, variant=variant, overrides=overrides)
             except ConfigError as error:
                 raise ConfigError(f"{where}: [params.{method}]: {error}") from None
-    return {**checked, "variant": variant, "epochs": epochs, "subsample": float(subsample), "params": params}
+    precision = settings.get("precision", "float32")
+    if precision not in PRECISIONS:
+        raise ConfigError(f"{where}: 'precision' must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    xla = settings.get("xla", False)
+    if not isinstance(xla, bool):
+        raise ConfigError(f"{where}: 'xla' must be true or false, got {xla!r}")
+    return {**checked, "variant": variant, "epochs": epochs, "subsample": float(subsample), "params": params,
+            "precision": precision, "xla": xla}
 
 
 def load_experiment(path, profile="paper"):
@@ -141,6 +159,8 @@ def load_experiment(path, profile="paper"):
     if not isinstance(raw.get("name"), str) or not raw["name"].isidentifier():
         raise ConfigError(f"{path}: 'name' must be a simple identifier such as \"table1\"")
     profiles = raw.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must hold one table per profile, e.g. [profiles.smoke]")
     if profile != "paper" and profile not in profiles:
         raise ConfigError(f"{path}: no profile {profile!r}; it has: {', '.join(['paper', *profiles])}")
     overrides = profiles.get(profile, {})
