@@ -5,6 +5,7 @@ of the paper's whole protocol on this device.
 
     python scripts/benchmark_throughput.py [--backbones small_cnn resnet44 resnet56]
         [--steps 30] [--repeats 10] [--precision float32|mixed_bfloat16] [--xla] [--no-estimate]
+    python scripts/benchmark_throughput.py --compare mixed_bfloat16|xla [--backbones ...]
 
 Prints one line per backbone, ``ratio: X.XX`` (ARConvL / CPL train images/s, fastest blocks) for
 the small CNN, and the protocol estimate (``arconvl.protocol_cost``) when every backbone was measured.
@@ -52,7 +53,7 @@ def benchmark_images(backbone, count, seed=0):
     return images, rng.integers(0, 10, size=count).astype("int32"), "random noise"
 
 
-def make_model(method, backbone, counts, precision, xla):
+def make_model(method, precision, xla, *, backbone, counts):
     config, _ = resolve_run_config(DATASET_OF_BACKBONE[backbone], 100, method, 0, precision=precision, xla=xla)
     config = dataclasses.replace(config, backbone=backbone)
     return build_model(config, counts, INPUT_SHAPES[backbone])
@@ -82,26 +83,45 @@ def eval_images_per_second(model, images, batch_size):
     return len(images) / (time.perf_counter() - start)
 
 
-def measure_backbone(backbone, args):
-    """Rates of one backbone (fastest blocks) and the per-block lists, for the printout."""
+def measure_arms(backbone, arms, args):
+    """Train and evaluation blocks of each arm (name → (method, precision, xla)), timed in turn in
+    ABBA order (drifts of the machine's speed hit every arm alike); returns (blocks, data source)."""
     images, labels, source = benchmark_images(backbone, args.batch_size * args.steps)
     counts = np.bincount(labels, minlength=10)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(args.batch_size).cache().repeat()
-    models = {method: make_model(method, backbone, counts, args.precision, args.xla) for method in ("arconvl", "cpl")}
+    models = {name: make_model(*arm_options, backbone=backbone, counts=counts) for name, arm_options in arms.items()}
     for model in models.values():  # trace and warm up
         train_images_per_second(model, dataset, 3, args.batch_size)
         eval_images_per_second(model, images, args.batch_size)
-    blocks = {name: [] for name in ("arconvl", "cpl", "evaluate")}
+    blocks = {name: {"train": [], "evaluate": []} for name in models}
     order = list(models)
     for _ in range(args.repeats):
-        for method in order:  # ABBA order: drifts of the machine's speed hit both methods alike
-            blocks[method].append(train_images_per_second(models[method], dataset, args.steps, args.batch_size))
+        for name in order:
+            blocks[name]["train"].append(train_images_per_second(models[name], dataset, args.steps, args.batch_size))
+            blocks[name]["evaluate"].append(eval_images_per_second(models[name], images, args.batch_size))
         order.reverse()
-        blocks["evaluate"].append(eval_images_per_second(models["arconvl"], images, args.batch_size))
+    return blocks, source
+
+
+def fastest(values):
     # Interference from other work only ever slows a block down, so the fastest block is the
     # least noisy estimate of a speed (as timeit's documentation advises).
-    rates = Rates(max(blocks["arconvl"]), max(blocks["cpl"]), max(blocks["evaluate"]))
-    return rates, blocks, source
+    return max(values)
+
+
+def compare_option(args):
+    """ARConvL without and with one speed option, per backbone, in one process."""
+    option = {"mixed_bfloat16": ("arconvl", "mixed_bfloat16", False), "xla": ("arconvl", "float32", True)}
+    arms = {"float32": ("arconvl", "float32", False), args.compare: option[args.compare]}
+    print(f"ARConvL float32 without XLA vs with {args.compare}; {args.repeats} blocks x {args.steps} steps; "
+          "images/s of the fastest block")
+    for backbone in args.backbones:
+        blocks, source = measure_arms(backbone, arms, args)
+        base, other = blocks["float32"], blocks[args.compare]
+        print(f"{backbone:10s} train {fastest(base['train']):7.1f} -> {fastest(other['train']):7.1f}, "
+              f"evaluation {fastest(base['evaluate']):7.1f} -> {fastest(other['evaluate']):7.1f}  ({source}); "
+              f"speed-up: {fastest(other['train']) / fastest(base['train']):.2f} (train), "
+              f"{fastest(other['evaluate']) / fastest(base['evaluate']):.2f} (evaluation)")
 
 
 def format_duration(seconds):
@@ -118,7 +138,12 @@ def main(argv=None):
     parser.add_argument("--precision", default="float32", choices=PRECISIONS)
     parser.add_argument("--xla", action="store_true", help="XLA-compile the train and evaluation steps")
     parser.add_argument("--no-estimate", action="store_true", help="skip the protocol time estimate")
+    parser.add_argument("--compare", choices=("mixed_bfloat16", "xla"),
+                        help="instead: ARConvL float32 without XLA against ARConvL with this option, "
+                        "interleaved, printing 'speed-up: X.XX' per backbone")
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare_option(args)
 
     device = "GPU: " + tf.config.list_physical_devices("GPU")[0].name if tf.config.list_physical_devices("GPU") \
         else f"CPU ({os.cpu_count()} cores)"
@@ -126,13 +151,16 @@ def main(argv=None):
           f"{args.repeats} blocks x {args.steps} steps per method; images/s of the fastest block (median)")
     print(f"{'backbone':10s} {'ARConvL train':>16s} {'CPL train':>16s} {'ratio':>6s} {'evaluation':>16s}  data")
     measured = {}
+    arms = {method: (method, args.precision, args.xla) for method in ("arconvl", "cpl")}
     for backbone in args.backbones:
-        rates, blocks, source = measure_backbone(backbone, args)
+        blocks, source = measure_arms(backbone, arms, args)
+        arconvl, cpl = blocks["arconvl"], blocks["cpl"]
+        rates = Rates(fastest(arconvl["train"]), fastest(cpl["train"]), fastest(arconvl["evaluate"]))
         measured[backbone] = rates
-        medians = {name: statistics.median(values) for name, values in blocks.items()}
-        print(f"{backbone:10s} {rates.train_arconvl:7.1f} ({medians['arconvl']:6.1f}) "
-              f"{rates.train_plain:7.1f} ({medians['cpl']:6.1f}) {rates.train_arconvl / rates.train_plain:6.2f} "
-              f"{rates.evaluate:7.1f} ({medians['evaluate']:6.1f})  {source}")
+        print(f"{backbone:10s} {rates.train_arconvl:7.1f} ({statistics.median(arconvl['train']):6.1f}) "
+              f"{rates.train_plain:7.1f} ({statistics.median(cpl['train']):6.1f}) "
+              f"{rates.train_arconvl / rates.train_plain:6.2f} "
+              f"{rates.evaluate:7.1f} ({statistics.median(arconvl['evaluate']):6.1f})  {source}")
     if "small_cnn" in measured:
         small = measured["small_cnn"]
         print(f"ratio: {small.train_arconvl / small.train_plain:.2f}")
