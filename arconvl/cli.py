@@ -79,7 +79,8 @@ def build_parser():
                        help="one of the methods listed below (default: arconvl)")
     train.add_argument("--seed", type=int, help="drives subsampling, split, init, shuffling (default: 0)")
     train.add_argument("--epochs", type=int,
-                       help="default: the paper's (50, or 100 on cifar10); other values scale the schedule")
+                       help="default: the paper's (50; 100 on cifar10, celeba, inaturalist2018); other values "
+                       "scale the schedule")
     train.add_argument("--subsample", type=float,
                        help="keep this fraction of each class of every split, for quick checks (default: 1)")
     train.add_argument("--feature-dim", type=int, dest="feature_dim",

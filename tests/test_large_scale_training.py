@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from test_large_scale_data import many_celeba_entries, write_celeba
+from test_large_scale_data import INAT_SUPERCATEGORIES, many_celeba_entries, write_celeba, write_inat
 from test_resume import assert_same_run, interrupt, read_rows
 
 from arconvl.cli import main
@@ -56,6 +56,23 @@ def test_celeba_run_writes_history_and_resumes_to_the_same_result(data_dir, tmp_
     assert train(*arguments, "--out", stopped) == 0
     assert "resuming" in capsys.readouterr().out
     assert_same_run(stopped, whole, epochs=2)
+
+
+def test_inaturalist_run_at_224_writes_history(tmp_path, capsys):
+    """All 14 super-categories, 20 pool images each: the paper's quarter keeps 5 a class, of which
+    one goes to validation; one epoch of ResNet-56 on 224×224 inputs."""
+    categories = {100 + j: name for j, name in enumerate(INAT_SUPERCATEGORIES)}
+    pool = [(f"train_val2018/{name}/{cid}/t{i}.jpg", cid) for cid, name in categories.items() for i in range(20)]
+    test = [(f"train_val2018/{name}/{cid}/v.jpg", cid) for cid, name in categories.items()]
+    write_inat(tmp_path / "data" / "inat2018", pool, test, categories, size=(40, 30))
+    out = tmp_path / "run"
+    assert train("--dataset", "inaturalist2018", "--q", 1, "--method", "cb_focal", "--epochs", 1,
+                 "--data-dir", tmp_path / "data", "--out", out) == 0
+    assert f"per-class counts before the split {[5] * 14}" in capsys.readouterr().out
+    (row,) = read_rows(out / "history.csv")
+    assert row["epoch"] == "1" and np.isfinite(float(row["loss"]))
+    config = json.loads((out / "config.json").read_text())
+    assert (config["backbone"], config["method_params"]["gamma"]) == ("resnet56", 0.5)
 
 
 def test_large_scale_errors_are_one_line(data_dir, tmp_path, capsys):
