@@ -113,22 +113,20 @@ def with_npz(**npz):
     return build
 
 
-def with_cifar(corrupt):
-    def build(tmp):
-        folder = tmp / "data" / "cifar10"
-        write_cifar(folder)
-        corrupt(folder)
-        return train(tmp, dataset="cifar10")
-    return build
+def with_corrupted(dataset, write):
+    """A case builder: ``write`` the dataset's files, ``corrupt`` them, train on them."""
+    def case(corrupt):
+        def build(tmp):
+            folder = tmp / "data" / dataset
+            write(folder)
+            corrupt(folder)
+            return train(tmp, dataset=dataset)
+        return build
+    return case
 
 
-def with_svhn(corrupt):
-    def build(tmp):
-        folder = tmp / "data" / "svhn"
-        write_svhn(folder)
-        corrupt(folder)
-        return train(tmp, dataset="svhn")
-    return build
+with_cifar = with_corrupted("cifar10", write_cifar)
+with_svhn = with_corrupted("svhn", write_svhn)
 
 
 def svhn_train(x, y):

@@ -11,18 +11,8 @@ from arconvl.errors import ConfigError
 from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
 from arconvl.sweep.results_file import append_result, read_result_rows
 
-from sweep_helpers import CONFIG, rows, write_config, write_fake_python
+from sweep_helpers import CONFIG, rows
 from test_cli import run_main, write_learnable_mnist
-
-
-@pytest.fixture
-def config_file(tmp_path):
-    return write_config(tmp_path)
-
-
-@pytest.fixture
-def fake_python(tmp_path):
-    return write_fake_python(tmp_path)
 
 
 def test_profiles_override_the_grid(config_file):

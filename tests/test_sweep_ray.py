@@ -11,20 +11,10 @@ from arconvl.sweep import load_experiment, ray_engine, run_sweep, run_sweep_on_r
 from arconvl.sweep.ray_engine import task_options
 from arconvl.sweep.runner import PACKAGE_ROOT
 
-from sweep_helpers import CONFIG, attempts, rows, write_config, write_fake_python
+from sweep_helpers import CONFIG, attempts, rows, write_config
 from test_cli import run_main, write_learnable_mnist
 
 SMOKE_RUNS = ["mnist-q2-cpl-s0", "mnist-q2-arconvl-s0"]
-
-
-@pytest.fixture
-def config_file(tmp_path):
-    return write_config(tmp_path)
-
-
-@pytest.fixture
-def fake_python(tmp_path):
-    return write_fake_python(tmp_path)
 
 
 def test_without_ray_the_engine_says_how_to_install_it(config_file, tmp_path, capsys, monkeypatch):
