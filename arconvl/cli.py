@@ -276,8 +276,8 @@ def _sweep_engine(args):
 
 
 def run_sweep_command(args):
-    from arconvl.sweep import load_experiment, parse_shard, select_shard
-    from arconvl.sweep.results_file import read_result_rows, run_key
+    from arconvl.sweep import load_experiment, parse_shard
+    from arconvl.sweep.runner import pending_runs
 
     experiment = load_experiment(args.config, args.profile)
     shard = parse_shard(args.shard)
@@ -286,10 +286,8 @@ def run_sweep_command(args):
     results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
     runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
     if args.dry_run:
-        done = {run_key(row) for row in read_result_rows(results_path)}
-        for run in select_shard(experiment.runs(), shard):
-            if run.result_key not in done:
-                print(run.key)
+        for run in pending_runs(experiment, results_path, shard):
+            print(run.key)
         return 0
     for folder in (results_path.parent, runs_dir):
         check_writable_dir(folder, "--results-dir")

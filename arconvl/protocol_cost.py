@@ -12,13 +12,11 @@ A config's ``subsample`` is not taken into account (the estimate is for full run
 from dataclasses import dataclass
 
 from arconvl.config import DATASET_DEFAULTS
-from arconvl.paper import read_table
+from arconvl.data.imbalance import validation_count
+from arconvl.paper import paper_class_counts
 
-# Rows of supplementary Table 1 of the two large-scale sets, and input side lengths.
-LARGE_SCALE_ROWS = {"celeba": "CelebA", "inaturalist2018": "iNaturalist2018"}
 INPUT_SIDE = {"mnist": 28, "fashion_mnist": 28, "svhn": 32, "cifar10": 32, "celeba": 64, "inaturalist2018": 224}
 MEASURED_SIDE = {"small_cnn": 28, "resnet44": 32, "resnet56": 32}
-TRAIN_COLUMN = "Training set per class (before the 90/10 train/validation split)"
 
 
 @dataclass(frozen=True)
@@ -31,14 +29,10 @@ class Rates:
 
 
 def split_sizes(dataset, q):
-    """(N_train, N_val, N_test) of one run from supplementary Table 1 (N_val = 10% of each class)."""
-    from arconvl.paper import PAPER_DATASET_NAMES  # noqa: PLC0415
-
-    row_name = LARGE_SCALE_ROWS.get(dataset) or f"{PAPER_DATASET_NAMES[dataset]}-{q}"
-    row = next(r for r in read_table("supp-table1-datasets.tsv") if r["Data"] == row_name)
-    before = [int(v) for v in row[TRAIN_COLUMN].split(":")]
-    val = sum(int(n * 0.1 + 0.5) for n in before)
-    return sum(before) - val, val, sum(int(v) for v in row["Test set per class"].split(":"))
+    """(N_train, N_val, N_test) of one run from supplementary Table 1 (N_val: the validation split's rule)."""
+    before, test = paper_class_counts(dataset, q)
+    val = sum(validation_count(n, 0.1) for n in before)
+    return sum(before) - val, val, sum(test)
 
 
 def uses_arconvl_step(method):

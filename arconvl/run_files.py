@@ -10,7 +10,7 @@ import fcntl
 import io
 import json
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from arconvl.errors import ConfigError
@@ -118,16 +118,29 @@ def check_writable_dir(path, option):
 
 
 @contextmanager
+def file_lock(lock_path, wait=True):
+    """An exclusive advisory ``flock`` on ``lock_path`` (created, with its folder) for the block.
+    ``wait=False``: raise ``BlockingIOError`` at once when another process holds it. The kernel
+    releases it when its holder dies, however it dies."""
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def locked_run_dir(run_dir):
     """Create ``run_dir`` and hold an exclusive lock on ``run_dir/.lock`` for the block, so that one
     process at a time trains it (say, a re-started run beside an orphan of a killed sweep). Raises
     ``ConfigError`` at once when another process holds it; the kernel releases it when its holder
     dies, however it dies."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with open(run_dir / LOCK_FILE, "a") as handle:
+    with ExitStack() as held:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.enter_context(file_lock(Path(run_dir) / LOCK_FILE, wait=False))
         except BlockingIOError:
             raise ConfigError(f"{run_dir} is being trained by another process; wait for it to end or "
                               "choose another --out") from None

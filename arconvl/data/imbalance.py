@@ -33,14 +33,14 @@ def make_imbalanced(x, y, q, rng):
     if isinstance(q, bool) or not isinstance(q, numbers.Real) or not q >= 1:
         raise ConfigError(f"imbalance ratio q must be a number >= 1, got {q!r}")
     _check_pair(x, y)
-    class_sizes = np.bincount(np.asarray(y, np.int64), minlength=NUM_CLASSES)[:NUM_CLASSES]
     keep = []
     for j in range(NUM_CLASSES):
         members = np.flatnonzero(y == j)
         if j % 2 == 0:
             if len(members) and not minority_count(len(members), q):
+                even_sizes = np.bincount(np.asarray(y, np.int64), minlength=NUM_CLASSES)[:NUM_CLASSES:2]
                 raise ConfigError(f"q = {q} would leave class {j} with no sample (it has {len(members)}); "
-                                  f"q may be at most {min(n for n in class_sizes[::2] if n)} on these data")
+                                  f"q may be at most {min(n for n in even_sizes if n)} on these data")
             members = rng.permutation(members)[:minority_count(len(members), q)]
         keep.append(members)
     keep = np.sort(np.concatenate(keep))
@@ -59,6 +59,12 @@ def stratified_subsample(x, y, fraction, rng):
             for members in (np.flatnonzero(y == j) for j in np.unique(y))]
     keep = np.sort(np.concatenate(keep))
     return x[keep], y[keep]
+
+
+def stratified_subsample_each(parts, fraction, rng):
+    """``stratified_subsample`` of every (x, y) pair in ``parts``, in turn with one ``rng``: the
+    smoke runs' subsample of the training, validation and test splits."""
+    return [stratified_subsample(x, y, fraction, rng) for x, y in parts]
 
 
 def validation_count(n, val_fraction):

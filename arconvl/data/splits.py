@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from arconvl.data.catalog import class_counts
-from arconvl.data.imbalance import make_imbalanced, stratified_split, stratified_subsample
+from arconvl.data.imbalance import make_imbalanced, stratified_split, stratified_subsample_each
 from arconvl.data.pipeline import eval_pipeline, train_pipeline
 from arconvl.data.sources import load_dataset
 
@@ -64,11 +64,8 @@ def prepare_splits(name, q, seed, data_dir=None, allow_download=True, val_fracti
     x, y = make_imbalanced(data.x_train, data.y_train, q, rng)
     x_train, y_train, x_val, y_val = stratified_split(x, y, val_fraction, rng)
     x_test, y_test = data.x_test, data.y_test
-    if subsample != 1:
-        (x_train, y_train), (x_val, y_val), (x_test, y_test) = (
-            stratified_subsample(xs, ys, subsample, rng)
-            for xs, ys in ((x_train, y_train), (x_val, y_val), (x_test, y_test))
-        )
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = stratified_subsample_each(
+        [(x_train, y_train), (x_val, y_val), (x_test, y_test)], subsample, rng)
     return Splits(x_train, y_train, x_val, y_val, x_test, y_test,
                   counts_before_split=class_counts(y), train_counts=class_counts(y_train),
                   val_counts=class_counts(y_val), source=data.source)

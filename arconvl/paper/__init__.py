@@ -18,6 +18,8 @@ PAPER_DATASET_NAMES = {
     "svhn": "SVHN",
     "cifar10": "Cifar10",
 }
+# The two naturally imbalanced sets have one row each in supplementary Table 1, without a q.
+PAPER_LARGE_SCALE_ROWS = {"celeba": "CelebA", "inaturalist2018": "iNaturalist2018"}
 
 
 def read_table(filename):
@@ -26,9 +28,10 @@ def read_table(filename):
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def paper_class_counts(dataset, q):
-    """(train counts before the 90/10 split, test counts) per class, from supplementary Table 1."""
-    row_name = f"{PAPER_DATASET_NAMES[dataset]}-{q}"
+def paper_class_counts(dataset, q=1):
+    """(train counts before the 90/10 split, test counts) per class, from supplementary Table 1
+    (CelebA and iNaturalist 2018: their one row, q = 1)."""
+    row_name = PAPER_LARGE_SCALE_ROWS.get(dataset) or f"{PAPER_DATASET_NAMES[dataset]}-{q}"
     for row in read_table("supp-table1-datasets.tsv"):
         if row["Data"] == row_name:
             train = [int(v) for v in row["Training set per class (before the 90/10 train/validation split)"].split(":")]

@@ -2,7 +2,6 @@
 dataset, read from the ``history.csv`` of each run directory (finished or still training).
 """
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from arconvl.reports.names import CONTROL_METHOD, display_name, metric_label
-from arconvl.run_files import CONFIG_FILE, HISTORY_FILE
+from arconvl.run_files import CONFIG_FILE, HISTORY_FILE, read_config
 
 CURVE_METRICS = ("test_gmean", "test_classwise_acc")
 LARGE_SCALE_TITLES = {"celeba": "CelebA (hair, 5 classes)", "inaturalist2018": "iNaturalist 2018 (14 super-categories)"}
@@ -21,10 +20,10 @@ def read_histories(runs_dir):
     ``config.json``: the history rows with ``dataset``, ``method`` and ``seed`` added."""
     frames = []
     for history_path in sorted(Path(runs_dir).glob(f"*/{HISTORY_FILE}")):
-        config_path = history_path.parent / CONFIG_FILE
-        if not config_path.is_file():
+        run_dir = history_path.parent
+        if not (run_dir / CONFIG_FILE).is_file():
             continue
-        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config = read_config(run_dir)
         history = pd.read_csv(history_path)
         if history.empty:
             continue

@@ -7,27 +7,12 @@ temporary file and a rename, so readers never see a partial row and rows with ne
 """
 
 import csv
-import fcntl
-from contextlib import contextmanager
 from pathlib import Path
 
 from arconvl.errors import DataError
-from arconvl.run_files import read_csv_rows, rows_to_csv, write_atomically
+from arconvl.run_files import file_lock, read_csv_rows, rows_to_csv, write_atomically
 
 KEY_COLUMNS = ("dataset", "q", "method", "seed")
-
-
-@contextmanager
-def locked(path):
-    """An exclusive advisory lock held on ``path``.lock for the duration of the block."""
-    lock_path = Path(f"{path}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_result_rows(path):
@@ -56,7 +41,7 @@ def run_key(row):
 def append_result(path, row):
     """Add ``row`` to the results CSV unless a row with its key is already there; True if added."""
     path = Path(path)
-    with locked(path):
+    with file_lock(f"{path}.lock"):  # one writer at a time
         rows = read_result_rows(path)
         if run_key(row) in {run_key(existing) for existing in rows}:
             return False

@@ -11,32 +11,30 @@ from pathlib import Path
 
 import numpy as np
 
-from arconvl.data.imbalance import stratified_split, stratified_subsample
+from arconvl.data.imbalance import stratified_split, stratified_subsample_each
 from arconvl.data.large import celeba, inaturalist
 from arconvl.data.large.image_files import image_file_eval_pipeline, image_file_train_pipeline, verify_images
 from arconvl.errors import ConfigError
-from arconvl.paper import read_table
+from arconvl.paper import paper_class_counts
 
 
 @dataclass(frozen=True)
 class LargeScaleDataset:
     """A dataset read from a local copy: its reader ``read(data_dir, **options) -> ImageFiles``,
-    class names in label order, image shape, the row of supplementary Table 1 and the fraction of
-    the training pool the paper trained on."""
+    class names in label order, image shape, and the fraction of the training pool the paper
+    trained on."""
 
     name: str
     class_names: tuple
     image_shape: tuple
     read: Callable
-    paper_row: str
     paper_train_fraction: float = 1.0
 
 
 LARGE_SCALE_DATASETS = {
-    "celeba": LargeScaleDataset("celeba", celeba.CLASS_NAMES, celeba.IMAGE_SHAPE, celeba.read_celeba, "CelebA"),
+    "celeba": LargeScaleDataset("celeba", celeba.CLASS_NAMES, celeba.IMAGE_SHAPE, celeba.read_celeba),
     "inaturalist2018": LargeScaleDataset("inaturalist2018", inaturalist.SUPERCATEGORIES, inaturalist.IMAGE_SHAPE,
-                                         inaturalist.read_inaturalist, "iNaturalist2018",
-                                         inaturalist.PAPER_TRAIN_FRACTION),
+                                         inaturalist.read_inaturalist, inaturalist.PAPER_TRAIN_FRACTION),
 }
 
 
@@ -78,7 +76,6 @@ class LargeScaleSplits:
     test_counts: np.ndarray
     train_fraction: float
     source: str
-    cache: object = None  # the pipelines' ``cache``: None, True (memory) or a file prefix
 
     # The interface ``training.train_run`` uses, shared with ``data.Splits``.
     @property
@@ -99,17 +96,12 @@ class LargeScaleSplits:
             raise ConfigError(f"{self.name}: the image-file pipeline has no augmentation")
         return image_file_train_pipeline(
             self.train_paths, self.train_labels, image_size=self.image_shape[:2], batch_size=batch_size, seed=seed,
-            pixel_scale=pixel_scale, cache=self._cache_of("train"), first_epoch=first_epoch, num_epochs=num_epochs)
+            pixel_scale=pixel_scale, first_epoch=first_epoch, num_epochs=num_epochs)
 
     def eval_batches(self, split, *, batch_size, pixel_scale):
         """``image_file_eval_pipeline`` of ``split``'s files, in order."""
         return image_file_eval_pipeline(getattr(self, f"{split}_paths"), image_size=self.image_shape[:2],
-                                        batch_size=batch_size, pixel_scale=pixel_scale, cache=self._cache_of(split))
-
-    def _cache_of(self, split):
-        if self.cache is None or self.cache is True or self.cache is False:
-            return self.cache
-        return f"{self.cache}-{split}"
+                                        batch_size=batch_size, pixel_scale=pixel_scale)
 
 
 def per_class_counts(labels, num_classes):
@@ -162,7 +154,7 @@ def dataset_folder(name, data_dir):
 
 
 def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_fraction=None, verify=False,
-                               subsample=1.0, cache=None, **read_options):
+                               subsample=1.0, **read_options):
     """The splits of ``name`` ("celeba" or "inaturalist2018") read from ``data_dir`` (or its
     subfolder named after the dataset, ``dataset_folder``).
 
@@ -170,10 +162,9 @@ def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_
     ``train_fraction``: the stratified fraction of the training pool kept before the split;
     None = the paper's (1 for CelebA, 1/4 for iNaturalist 2018). ``verify``: decode every image
     of the three splits once first (``verify_images``). ``subsample`` < 1 then keeps that fraction
-    of each class of every split (quick checks only; the counts stay the full run's). ``cache``:
-    the pipelines' image cache (None, True for memory, or a file prefix). ``read_options`` go to
-    the reader (CelebA: ``train_partitions``; iNaturalist: ``check_files``). The test set is
-    untouched.
+    of each class of every split (quick checks only; the counts stay the full run's).
+    ``read_options`` go to the reader (CelebA: ``train_partitions``; iNaturalist: ``check_files``).
+    The test set is untouched.
     """
     dataset = large_scale_dataset(name)
     files = dataset.read(dataset_folder(name, data_dir), **read_options)
@@ -185,27 +176,21 @@ def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_
     train, val = split_indices(labels, val_fraction, rng)
     if verify:
         verify_images([*paths, *files.test_paths])
-    parts = [(paths[train], labels[train]), (paths[val], labels[val]), (files.test_paths, files.test_labels)]
-    if subsample != 1:
-        parts = [stratified_subsample(part_paths, part_labels, subsample, rng) for part_paths, part_labels in parts]
-    (train_paths, train_labels), (val_paths, val_labels), (test_paths, test_labels) = parts
+    (train_paths, train_labels), (val_paths, val_labels), (test_paths, test_labels) = stratified_subsample_each(
+        [(paths[train], labels[train]), (paths[val], labels[val]), (files.test_paths, files.test_labels)],
+        subsample, rng)
     return LargeScaleSplits(
         name=name, class_names=dataset.class_names, image_shape=dataset.image_shape,
         train_paths=train_paths, train_labels=train_labels, val_paths=val_paths, val_labels=val_labels,
         test_paths=test_paths, test_labels=test_labels,
         pool_counts=per_class_counts(files.train_labels, k), counts_before_split=per_class_counts(labels, k),
         train_counts=per_class_counts(train_labels, k), val_counts=per_class_counts(val_labels, k),
-        test_counts=per_class_counts(test_labels, k), train_fraction=fraction, source=files.source, cache=cache)
+        test_counts=per_class_counts(test_labels, k), train_fraction=fraction, source=files.source)
 
 
 def paper_counts(name):
     """(training counts before the 90/10 split, test counts) per class from supplementary Table 1."""
-    row_name = large_scale_dataset(name).paper_row
-    for row in read_table("supp-table1-datasets.tsv"):
-        if row["Data"] == row_name:
-            train = [int(v) for v in row["Training set per class (before the 90/10 train/validation split)"].split(":")]
-            return train, [int(v) for v in row["Test set per class"].split(":")]
-    raise KeyError(f"no row {row_name!r} in supplementary Table 1")
+    return paper_class_counts(large_scale_dataset(name).name)
 
 
 def compare_with_paper(name, counts):
