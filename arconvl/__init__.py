@@ -3,6 +3,29 @@
 The package reads top-down as the pipeline:
 ``data`` → ``backbones`` / ``layers`` → ``losses`` → ``model`` (train_step)
 → ``training`` → ``metrics`` → ``cli``.
+
+The public Keras API (``arconvl.PrototypeClassifier``, ``arconvl.PrototypeHead``, ``arconvl.GMean``,
+``arconvl.ClasswiseAccuracy`` and the schedules) is imported on first use, so that modules which
+need no Keras (reports, statistics) stay free of it.
 """
 
+import importlib
+
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "PrototypeClassifier": "arconvl.model",
+    "PrototypeHead": "arconvl.layers",
+    "GMean": "arconvl.metrics",
+    "ClasswiseAccuracy": "arconvl.metrics",
+    "StepDecay": "arconvl.schedules",
+    "WarmupThenConstant": "arconvl.schedules",
+}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'arconvl' has no attribute {name!r}")
