@@ -43,7 +43,7 @@ class EpochSchedules(keras.callbacks.Callback):
 
 def evaluate_recalls(model, images, labels, num_classes):
     """Per-class recall of the model's nearest-center predictions on a batched image dataset."""
-    predictions = model.predict(images, verbose=0)
+    predictions = np.argmax(model.predict(images, verbose=0), axis=1)  # the logits' argmax
     return per_class_recall(labels, predictions, num_classes)
 
 

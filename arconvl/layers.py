@@ -1,12 +1,16 @@
-"""The prototype layer (class centers) and the per-class radii (SPEC §1, §2)."""
+"""The prototype layer (class centers), the per-class radii, and the head that joins them
+(SPEC §1, §2); ``keras.ops`` only, so they run on every Keras backend."""
 
 import keras
+from keras import ops
 
-from arconvl.geometry import squared_distances
 
-
+@keras.saving.register_keras_serializable(package="arconvl")
 class Prototypes(keras.layers.Layer):
-    """One learnable center per class, k × D, He-uniform; maps features to d²(f(x), C_j)."""
+    """One learnable center per class, k × D, He-uniform; maps features to d²(f(x), C_j), shape (n, k).
+
+    d² is expanded as ||f||² − 2 f·C + ||C||² (one matrix product) and clipped at 0 against round-off.
+    """
 
     def __init__(self, num_classes, **kwargs):
         super().__init__(**kwargs)
@@ -18,9 +22,19 @@ class Prototypes(keras.layers.Layer):
         )
 
     def call(self, features):
-        return squared_distances(features, self.centers)
+        feature_sq = ops.sum(ops.square(features), axis=1, keepdims=True)
+        center_sq = ops.sum(ops.square(self.centers), axis=1)
+        cross = ops.matmul(features, ops.transpose(self.centers))
+        return ops.maximum(feature_sq - 2.0 * cross + center_sq[None, :], 0.0)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_classes)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
 
 
+@keras.saving.register_keras_serializable(package="arconvl")
 class ClassRadii(keras.layers.Layer):
     """Per-class variables a_j (init 0.1) with R_j² = a_j², as the public code stores them."""
 
@@ -38,4 +52,42 @@ class ClassRadii(keras.layers.Layer):
 
     def call(self, inputs=None):
         """R_j², shape (k,)."""
-        return keras.ops.square(self.a)
+        return ops.square(self.a)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes, "initial_value": self.initial_value}
+
+
+@keras.saving.register_keras_serializable(package="arconvl")
+class PrototypeHead(keras.layers.Layer):
+    """Features (n, D) → logits −d²(f(x), C_j) (n, k), for a functional model; the class is the
+    argmax (the nearest center). With ``radii=True`` the head also holds the learnable class radii,
+    read with ``radius_sq()`` (R_j², shape (k,)) by a loss that needs them."""
+
+    def __init__(self, num_classes, radii=False, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        self.prototypes = Prototypes(num_classes, name="prototypes", dtype="float32")
+        self.radii = ClassRadii(num_classes, name="radii", dtype="float32") if radii else None
+
+    def build(self, input_shape):
+        self.prototypes.build(input_shape)
+        if self.radii is not None:
+            self.radii.build()
+
+    @property
+    def centers(self):
+        return self.prototypes.centers
+
+    def radius_sq(self):
+        """R_j², or None without radii."""
+        return None if self.radii is None else self.radii()
+
+    def call(self, features):
+        return -self.prototypes(ops.cast(features, "float32"))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_classes)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes, "radii": self.radii is not None}

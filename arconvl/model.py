@@ -1,47 +1,107 @@
-"""The one model of every method: backbone → prototype layer, with a compiled custom train step.
+"""The one model of every method: backbone → prototype layer, trained by ``fit`` with the method's loss.
 
-Logits are −d²(f(x), C_j) and the prediction is the nearest center for every method (SPEC §1).
-Each training step computes the method's loss, every adaptive quantity included, inside the
-graph; the network and centers step with the main optimizer, the radii with their own.
+Logits are −d²(f(x), C_j) and the prediction is their argmax, the nearest center, for every method
+(SPEC §1). Each training step computes the method's loss, every adaptive quantity included, inside
+the compiled step; the network and centers step with the main optimizer, the radii with their own
+(``compile(radius_optimizer=...)``). The gradient step is written per backend in
+``arconvl.train_steps``; everything here is ``keras.ops``.
 """
 
 import keras
-import tensorflow as tf
+import numpy as np
+from keras import ops
 
+from arconvl import train_steps
 from arconvl.layers import ClassRadii, Prototypes
+from arconvl.methods import ResolvedMethod, resolve_method
+
+# The radii's optimizer when ``compile`` is given none: SGD(0.01, momentum 0.9) (SPEC §2).
+DEFAULT_RADIUS_LEARNING_RATE = 0.01
+DEFAULT_RADIUS_MOMENTUM = 0.9
 
 
+@keras.saving.register_keras_serializable(package="arconvl")
 class PrototypeClassifier(keras.Model):
     """Backbone + class centers (+ class radii when the method learns them).
 
     Args:
-      backbone: a Keras model mapping images to features f(x) of dimension D.
-      method: a ``ResolvedMethod`` (the loss with its parameters).
-      class_counts: N_j over the training split, shape (k,).
-      radius_optimizer: optimizer of the radii; required when ``method.uses_radii``.
+      backbone: a Keras model or layer mapping inputs to features f(x), shape (n, D).
+      num_classes: k ≥ 2; taken from ``class_counts`` when not given.
+      class_counts: N_j over the training data, length k.
+      method: a registry name (``arconvl.methods.METHODS``) or a ``ResolvedMethod``.
+      variant: ``"code"`` or ``"paper"`` (docs/variants.md); used with a method name.
+      **method_params: the method's parameters (e.g. ``gamma=0.05``); used with a method name.
     """
 
-    def __init__(self, backbone, method, class_counts, radius_optimizer=None, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, backbone, num_classes=None, class_counts=None, method="arconvl", variant="code",
+                 name=None, trainable=True, **method_params):
+        super().__init__(name=name, trainable=trainable)
+        if class_counts is None:
+            raise ValueError("PrototypeClassifier needs class_counts, the N_j of the training data")
+        counts = np.asarray(class_counts, dtype="float32").reshape(-1)
+        if num_classes is None:
+            num_classes = len(counts)
+        if num_classes < 2 or len(counts) != num_classes:
+            raise ValueError(f"need num_classes >= 2 and one class count per class; got num_classes={num_classes} "
+                             f"and {len(counts)} class counts")
+        if isinstance(method, ResolvedMethod):
+            if method_params:
+                raise ValueError("give method parameters to resolve_method, not beside a ResolvedMethod")
+        else:
+            method = resolve_method(method, dataset=None, variant=variant, overrides=method_params)
         self.backbone = backbone
         self.method = method
-        self.num_classes = len(class_counts)
-        self.class_counts = tf.constant(class_counts, dtype=tf.float32)
+        self.variant = variant
+        self.num_classes = int(num_classes)
+        self.class_counts = counts
         # Centers, radii, distances and losses in float32 whatever the backbone computes in.
         self.prototypes = Prototypes(self.num_classes, name="prototypes", dtype="float32")
         self.radii = ClassRadii(self.num_classes, name="radii", dtype="float32") if method.uses_radii else None
-        if method.uses_radii and radius_optimizer is None:
-            raise ValueError(f"method {method.name!r} learns radii and needs a radius_optimizer")
-        self.radius_optimizer = radius_optimizer
+        self.radius_optimizer = None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", *method.parts)}
 
+    # --- building and compiling -------------------------------------------------------------
+
     def build(self, input_shape):
-        self.backbone.build(input_shape)
-        self.prototypes.build(self.backbone.output_shape)
+        features = self.backbone(keras.KerasTensor(tuple(input_shape)))  # builds the backbone
+        self.prototypes.build(features.shape)
         if self.radii is not None:
             self.radii.build()
-            self.radius_optimizer.build(self.radii.trainable_variables)
         self.built = True
+        self._build_optimizers()
+
+    def compile(self, optimizer="sgd", metrics=None, radius_optimizer=None, **kwargs):
+        """``keras.Model.compile`` with the radii's optimizer; a method that learns radii gets
+        SGD(0.01, momentum 0.9) when ``radius_optimizer`` is None. The loss is the method's:
+        ``loss=`` is not taken."""
+        if kwargs.pop("loss", None) is not None:
+            raise ValueError(f"the loss is the method's ({self.method.name!r}); compile takes no loss=")
+        if radius_optimizer is not None and self.radii is None:
+            raise ValueError(f"method {self.method.name!r} learns no radii; it takes no radius_optimizer")
+        super().compile(optimizer=optimizer, metrics=metrics, **kwargs)
+        if self.radii is not None:
+            self.radius_optimizer = keras.optimizers.get(radius_optimizer) if radius_optimizer is not None else (
+                keras.optimizers.SGD(DEFAULT_RADIUS_LEARNING_RATE, momentum=DEFAULT_RADIUS_MOMENTUM))
+        if self.built:
+            self._build_optimizers()
+
+    def _build_optimizers(self):
+        """Each optimizer's variables for its own model variables, before any compiled step."""
+        if getattr(self, "optimizer", None) is not None:
+            self.optimizer.build(self.network_variables)
+        if self.radius_optimizer is not None:
+            self.radius_optimizer.build(self.radius_variables)
+
+    def get_compile_config(self):
+        config = super().get_compile_config() or {}
+        if self.radius_optimizer is not None:
+            config["radius_optimizer"] = keras.saving.serialize_keras_object(self.radius_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        self.compile(**keras.saving.deserialize_keras_object(config))
+
+    # --- variables and forward pass ---------------------------------------------------------
 
     @property
     def network_variables(self):
@@ -49,12 +109,19 @@ class PrototypeClassifier(keras.Model):
         return self.backbone.trainable_variables + self.prototypes.trainable_variables
 
     @property
+    def radius_variables(self):
+        """The variables of the radius optimizer (the a_j), empty without radii."""
+        return [] if self.radii is None else self.radii.trainable_variables
+
+    @property
     def metrics(self):
-        return list(self.trackers.values())
+        """The loss and its parts (means over the epoch), then the compiled metrics."""
+        compiled = getattr(self, "_compile_metrics", None)
+        return [*self.trackers.values(), *([compiled] if compiled is not None else [])]
 
     def features(self, inputs, training=False):
         """f(x) as float32 (a mixed-precision backbone computes in bfloat16)."""
-        return tf.cast(self.backbone(inputs, training=training), tf.float32)
+        return ops.cast(self.backbone(inputs, training=training), "float32")
 
     def call(self, inputs, training=False):
         """Logits −d²(f(x), C_j), shape (n, k)."""
@@ -64,24 +131,45 @@ class PrototypeClassifier(keras.Model):
         """R_j², or None when the method has no radii."""
         return None if self.radii is None else self.radii()
 
-    def train_step(self, data):
-        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)  # sample weights: not used
-        network_vars = self.network_variables
-        radius_vars = [] if self.radii is None else self.radii.trainable_variables
-        with tf.GradientTape() as tape:
-            features = self.features(images, training=True)
-            loss, parts = self.method(
-                features, self.prototypes.centers, labels, self.class_counts, self.radius_sq()
-            )
-        gradients = tape.gradient(loss, network_vars + radius_vars)
-        self.optimizer.apply(gradients[: len(network_vars)], network_vars)
-        if radius_vars:
-            self.radius_optimizer.apply(gradients[len(network_vars):], radius_vars)
+    def loss_parts_logits(self, images, labels, training):
+        """(loss, {part: value}, logits) of one batch: the method's loss with every adaptive quantity."""
+        if not self.built:  # fit on TensorFlow builds in the step's first trace, never through call()
+            self.build(tuple(images.shape))
+        features = self.features(images, training=training)
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        loss, parts = self.method(features, self.prototypes.centers, labels, self.class_counts, self.radius_sq())
+        return loss, parts, -self.prototypes(features)
+
+    def update_metrics(self, images, labels, logits, loss, parts, sample_weight=None):
+        """Add one batch to the loss trackers and the compiled metrics; the logs of all of them."""
         for name, value in (("loss", loss), *parts.items()):
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self.compute_metrics(images, labels, logits, sample_weight)
 
-    def predict_step(self, data):
-        """The nearest center's class for every image (int32)."""
-        images = data[0] if isinstance(data, (tuple, list)) else data
-        return tf.argmax(self(images, training=False), axis=1, output_type=tf.int32)
+    # --- the steps of fit / evaluate (per backend) ------------------------------------------
+
+    def train_step(self, *args):
+        return train_steps.train_step(self, *args)
+
+    def test_step(self, *args):
+        return train_steps.test_step(self, *args)
+
+    # --- serialisation ----------------------------------------------------------------------
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+            "num_classes": self.num_classes,
+            "class_counts": self.class_counts.tolist(),
+            "method": self.method.name,
+            "variant": self.variant,
+            **self.method.params,  # fully resolved: the variant's defaults included
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        backbone = keras.saving.deserialize_keras_object(config.pop("backbone"))
+        return cls(backbone, **config)

@@ -51,9 +51,9 @@ def build_model(config, class_counts, input_shape):
         if method.uses_radii
         else None
     )
-    model = PrototypeClassifier(backbone, method, np.asarray(class_counts), radius_optimizer)
+    model = PrototypeClassifier(backbone, class_counts=np.asarray(class_counts), method=method)
     model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, momentum=config.momentum),
-                  jit_compile=config.xla)
+                  radius_optimizer=radius_optimizer, jit_compile=config.xla)
     model.build((None, *input_shape))
     model.optimizer.build(model.network_variables)  # its variables exist before the first step
     return model

@@ -55,8 +55,8 @@ def linear_backbone(input_dim=6, feature_dim=4, seed=0):
 def make_model(method_name, lr=0.1, radius_lr=0.01):
     method = resolve_method(method_name, dataset="mnist")
     radius_optimizer = keras.optimizers.SGD(radius_lr) if method.uses_radii else None
-    model = PrototypeClassifier(linear_backbone(), method, np.array([5, 50, 20]), radius_optimizer)
-    model.compile(optimizer=keras.optimizers.SGD(lr))
+    model = PrototypeClassifier(linear_backbone(), class_counts=np.array([5, 50, 20]), method=method)
+    model.compile(optimizer=keras.optimizers.SGD(lr), radius_optimizer=radius_optimizer)
     model.build((None, 6))
     return model
 
@@ -97,10 +97,15 @@ def test_method_without_radii_has_no_radius_variable():
     assert set(logs) == {"loss", "cross_entropy"}
 
 
-def test_a_method_with_radii_needs_a_radius_optimizer():
-    method = resolve_method("arconvl", dataset="mnist")
-    with pytest.raises(ValueError, match="radius_optimizer"):
-        PrototypeClassifier(linear_backbone(), method, np.array([1, 2, 3]))
+def test_a_method_with_radii_gets_sgd_0_01_momentum_0_9_unless_given_one():
+    model = PrototypeClassifier(linear_backbone(), class_counts=[1, 2, 3], method="arconvl")
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    assert isinstance(model.radius_optimizer, keras.optimizers.SGD)
+    assert (float(model.radius_optimizer.learning_rate), model.radius_optimizer.momentum) == (
+        pytest.approx(0.01), pytest.approx(0.9))
+    without_radii = PrototypeClassifier(linear_backbone(), class_counts=[1, 2, 3], method="cpl")
+    with pytest.raises(ValueError, match="learns no radii"):
+        without_radii.compile(optimizer="sgd", radius_optimizer=keras.optimizers.SGD(0.01))
 
 
 def test_radii_start_at_0_1_and_centers_are_k_by_d():
@@ -115,8 +120,9 @@ def test_prediction_is_the_nearest_center():
     features = model.backbone(images).numpy()
     centers = model.prototypes.centers.numpy()
     nearest = np.argmin(((features[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
-    np.testing.assert_array_equal(model.predict(images, verbose=0), nearest)
-    np.testing.assert_array_equal(np.argmax(model(images).numpy(), axis=1), nearest)
+    logits = model.predict(images, verbose=0)
+    np.testing.assert_allclose(logits, -((features[:, None, :] - centers[None]) ** 2).sum(-1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(np.argmax(logits, axis=1), nearest)
 
 
 def test_a_fresh_momentum_optimizer_every_step_is_plain_sgd():
