@@ -1,11 +1,13 @@
 """The resolved run configuration, its variants, and the learning-rate schedules (SPEC §2, §5)."""
 
+import keras
+import numpy as np
 import pytest
 
 from arconvl.callbacks import EpochSchedules
 from arconvl.config import resolve_run_config
 from arconvl.errors import ConfigError
-from arconvl.schedules import scale_epoch, step_decay, warmup_then_constant
+from arconvl.schedules import StepDecay, WarmupThenConstant, scale_epoch, step_decay, warmup_then_constant
 
 
 def lr_per_epoch(config):
@@ -73,6 +75,38 @@ def test_scale_epoch_is_the_identity_at_the_paper_length():
 def test_step_decay_and_warmup_by_hand():
     assert [step_decay(e, 0.1, (3, 5)) for e in range(1, 7)] == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
     assert [warmup_then_constant(e, 0.001, 0.01, 2) for e in (1, 2, 3)] == [0.001, 0.001, 0.01]
+
+
+def test_keras_schedules_at_the_boundary_steps():
+    main = StepDecay(0.1, (3, 5), steps_per_epoch=10)  # epoch 3 starts at step 20, epoch 5 at step 40
+    assert [float(main(s)) for s in (0, 19, 20, 39, 40, 1000)] == pytest.approx(
+        [0.1, 0.1, 0.01, 0.01, 0.001, 0.001], rel=1e-6)
+    radius = WarmupThenConstant(0.001, 0.01, warmup_epochs=3, steps_per_epoch=7)  # epoch 4 starts at step 21
+    assert [float(radius(s)) for s in (0, 20, 21, 500)] == pytest.approx([0.001, 0.001, 0.01, 0.01], rel=1e-6)
+
+
+@pytest.mark.parametrize("dataset, variant", [("fashion_mnist", "paper"), ("cifar10", "code")])
+def test_keras_schedules_follow_the_epoch_schedules_of_a_run(dataset, variant):
+    config, _ = resolve_run_config(dataset, 100, "arconvl", 0, variant=variant)
+    steps = 3
+    main = StepDecay(config.learning_rate, config.lr_decay_epochs, steps, config.lr_decay_factor)
+    radius = WarmupThenConstant(config.radius_warmup_learning_rate, config.radius_learning_rate,
+                                config.radius_warmup_epochs, steps)
+    step = np.arange(config.epochs * steps)
+    per_step = list(zip(keras.ops.convert_to_numpy(main(step)), keras.ops.convert_to_numpy(radius(step))))
+    expected = [rates for rates in lr_per_epoch(config) for _ in range(steps)]
+    np.testing.assert_allclose(per_step, expected, rtol=1e-6)
+
+
+def test_keras_schedules_serialise_and_drive_an_optimizer():
+    for schedule in (StepDecay(0.1, (2,), 4), WarmupThenConstant(0.001, 0.01, 1, 4)):
+        again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(schedule))
+        assert type(again) is type(schedule) and again.get_config() == schedule.get_config()
+    optimizer = keras.optimizers.SGD(StepDecay(0.1, (2,), steps_per_epoch=4))
+    variable = keras.Variable([0.0])
+    for _ in range(5):  # steps 0-3 of epoch 1 at 0.1, step 4 (epoch 2) at 0.01
+        optimizer.apply([keras.ops.ones((1,))], [variable])
+    assert float(variable.numpy()[0]) == pytest.approx(-(4 * 0.1 + 0.01), rel=1e-6)
 
 
 @pytest.mark.parametrize(
