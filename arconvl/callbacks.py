@@ -11,8 +11,15 @@ from arconvl.metrics import classwise_accuracy, g_mean, per_class_recall
 from arconvl.schedules import step_decay, warmup_then_constant
 
 
+def held_learning_rate(optimizer):
+    """The learning rate ``optimizer`` holds now: its float32 value, as the shortest decimal that
+    reads back to it (0.001, not 0.0010000000474974513)."""
+    return float(str(np.float32(keras.ops.convert_to_numpy(optimizer.learning_rate))))
+
+
 class EpochSchedules(keras.callbacks.Callback):
-    """Sets the learning rates of the network (step decay) and of the radii (warm-up) each epoch."""
+    """Sets the learning rates of the network (step decay) and of the radii (warm-up) each epoch,
+    and logs (``lr``, ``radius_lr``) the rates the two optimizers actually held during it."""
 
     def __init__(self, config):
         super().__init__()
@@ -35,10 +42,9 @@ class EpochSchedules(keras.callbacks.Callback):
             self.model.radius_optimizer.learning_rate.assign(radius_lr)
 
     def on_epoch_end(self, epoch, logs=None):
-        lr, radius_lr = self.rates(epoch + 1)
-        logs["lr"] = lr
+        logs["lr"] = held_learning_rate(self.model.optimizer)
         if self.model.radius_optimizer is not None:
-            logs["radius_lr"] = radius_lr
+            logs["radius_lr"] = held_learning_rate(self.model.radius_optimizer)
 
 
 def evaluate_recalls(model, images, labels, num_classes):

@@ -19,6 +19,7 @@ from arconvl.data.large import (
     inaturalist,
     paper_counts,
     prepare_large_scale_splits,
+    print_progress,
     read_celeba,
     read_inaturalist,
     verify_images,
@@ -524,6 +525,15 @@ def test_corrupt_images(coloured_files, tmp_path):
                                           pixel_scale=1.0)
     with pytest.raises(tf.errors.InvalidArgumentError):              # never silently dropped
         batches_of(streaming)
+
+
+def test_verify_reports_its_progress(coloured_files, capsys):
+    paths = coloured_files[0]
+    seen = []
+    assert verify_images(paths, progress=lambda checked, total: seen.append((checked, total))) == len(paths)
+    assert seen[-1] == (len(paths), len(paths))
+    verify_images(paths, progress=print_progress(every=0))
+    assert capsys.readouterr().out.splitlines()[-1] == f"checking that the images decode: {len(paths)} of {len(paths)}"
 
 
 def test_prepare_with_verify_names_the_bad_image(tmp_path):

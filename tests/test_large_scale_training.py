@@ -85,3 +85,27 @@ def test_large_scale_errors_are_one_line(data_dir, tmp_path, capsys):
     error = capsys.readouterr().err.strip()
     assert "train2018.json" in error and "\n" not in error
     assert not (out / "history.csv").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_corrupt_image_is_one_line_naming_it_before_anything_is_written(damage, tmp_path, capsys):
+    """``train`` decodes every image of the run once before it touches --out: exit 2, one line on
+    stderr naming the file, no traceback, and --out as it was (absent, or an existing folder)."""
+    root = write_celeba(tmp_path / "data" / "celeba", many_celeba_entries([6, 5, 5, 5, 6], [1, 1, 1, 1, 1]))
+    bad = root / "img_align_celeba" / "000007.jpg"
+    content = bad.read_bytes()
+    bad.write_bytes(content[:len(content) // 2] if damage == "truncated" else b"\xff\xd8\xff\xe0 not a JPEG")
+    arguments = ["--dataset", "celeba", "--q", 1, "--epochs", 1, "--data-dir", tmp_path / "data"]
+    absent = tmp_path / "absent"
+    assert train(*arguments, "--out", absent) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error
+    assert f"{bad}: cannot be decoded as an image" in error
+    assert not absent.exists()
+
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "notes.txt").write_text("mine")
+    assert train(*arguments, "--out", existing) == 2
+    assert str(bad) in capsys.readouterr().err
+    assert [p.name for p in existing.iterdir()] == ["notes.txt"] and (existing / "notes.txt").read_text() == "mine"

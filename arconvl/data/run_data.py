@@ -18,7 +18,9 @@ def prepare_run_data(config, data_dir=None, *, allow_download=True):
     if data_dir is None:
         raise ConfigError(f"{config.dataset} is read from a local copy only: give --data-dir "
                           "(layouts in docs/large_scale_datasets.md)")
-    from arconvl.data.large import prepare_large_scale_splits  # noqa: PLC0415 - imports TensorFlow
+    from arconvl.data.large import prepare_large_scale_splits, print_progress  # noqa: PLC0415 - imports TensorFlow
 
+    # Every image the run reads is decoded once here, so a corrupt one is a DataError naming it
+    # before the run directory is touched (about one epoch's decoding, docs/large_scale_datasets.md).
     return prepare_large_scale_splits(config.dataset, data_dir, config.seed, config.val_fraction,
-                                      subsample=config.subsample)
+                                      subsample=config.subsample, verify=True, progress=print_progress())

@@ -20,6 +20,7 @@ from arconvl.data.large.image_files import (
     decode_and_resize,
     image_file_eval_pipeline,
     image_file_train_pipeline,
+    print_progress,
     verify_images,
 )
 from arconvl.data.large.inaturalist import read_inaturalist
@@ -49,6 +50,7 @@ __all__ = [
     "large_scale_dataset",
     "paper_counts",
     "prepare_large_scale_splits",
+    "print_progress",
     "read_celeba",
     "read_inaturalist",
     "verify_images",

@@ -5,6 +5,7 @@ the split sizes. A problem with the files ends in one line on stderr and exit co
 import argparse
 import sys
 
+from arconvl.data.large.image_files import print_progress
 from arconvl.data.large.prepare import (
     LARGE_SCALE_DATASETS,
     compare_with_paper,
@@ -25,7 +26,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         splits = prepare_large_scale_splits(args.name, args.data_dir, args.seed, train_fraction=args.train_fraction,
-                                            verify=args.verify)
+                                            verify=args.verify, progress=print_progress())
     except ArconvlError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

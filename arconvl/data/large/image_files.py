@@ -9,15 +9,17 @@ stores one byte per value. Batches come out as float32 in raw 0–255 units time
 the convention of ``arconvl.data.pipeline``.
 
 Corrupt files: ``verify_images`` decodes every file once, in parallel, with this same decoder and
-raises ``DataError`` naming the first bad file (``prepare_large_scale_splits(..., verify=True)``
-runs it). The streaming pipelines do not re-check: a corrupt file met while streaming stops the
-iteration with TensorFlow's ``InvalidArgumentError``, which does not name the file — run the
-check once after downloading a dataset.
+raises ``DataError`` naming the first bad file; ``prepare_large_scale_splits(..., verify=True)``
+runs it on the files of the three splits, and ``python -m arconvl train`` always does, before it
+writes anything. The streaming pipelines do not re-check: a file that goes bad after that check
+stops the iteration with TensorFlow's ``InvalidArgumentError``, which does not name the file.
 """
 
 import functools
 import hashlib
 import re
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,9 +183,13 @@ def _why_unreadable(path):
     return "could not be decoded"  # failed in the parallel pass only (e.g. removed meanwhile)
 
 
-def verify_images(paths):
+VERIFY_BATCH = 1024   # images decoded between two calls of ``verify_images``'s ``progress``
+
+
+def verify_images(paths, progress=None):
     """Decode every file once, in parallel, with the pipelines' decoder; ``DataError`` naming the
-    first file (in list order) that is missing or does not decode. Returns the number checked."""
+    first file (in list order) that is missing or does not decode. Returns the number checked.
+    ``progress(checked, total)``, when given, is called after every ``VERIFY_BATCH`` files."""
     paths = [str(path) for path in paths]
     if not paths:
         return 0
@@ -191,9 +197,27 @@ def verify_images(paths):
                .map(lambda path: (path, tf.shape(_decode(path))),
                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
                .ignore_errors()
-               .batch(1024))
-    good = {path.decode() for batch, _ in decoded.as_numpy_iterator() for path in batch}
+               .batch(VERIFY_BATCH))
+    good = set()
+    for batch, _ in decoded.as_numpy_iterator():
+        good.update(path.decode() for path in batch)
+        if progress is not None:
+            progress(len(good), len(paths))
     if len(good) < len(set(paths)):
         bad = next(path for path in paths if path not in good)
         raise DataError(f"{bad}: {_why_unreadable(bad)}")
     return len(paths)
+
+
+def print_progress(every=10.0, stream=None):
+    """A ``verify_images`` progress callback printing "checked N of M images" to ``stream``
+    (default stdout) at most once every ``every`` seconds, so only a slow check shows it."""
+    last = time.monotonic()
+
+    def progress(checked, total):
+        nonlocal last
+        if time.monotonic() - last >= every:
+            last = time.monotonic()
+            print(f"checking that the images decode: {checked} of {total}", file=stream or sys.stdout, flush=True)
+
+    return progress

@@ -154,15 +154,16 @@ def dataset_folder(name, data_dir):
 
 
 def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_fraction=None, verify=False,
-                               subsample=1.0, **read_options):
+                               progress=None, subsample=1.0, **read_options):
     """The splits of ``name`` ("celeba" or "inaturalist2018") read from ``data_dir`` (or its
     subfolder named after the dataset, ``dataset_folder``).
 
     ``seed`` alone fixes the subsample and the split (one ``np.random.default_rng(seed)``).
     ``train_fraction``: the stratified fraction of the training pool kept before the split;
-    None = the paper's (1 for CelebA, 1/4 for iNaturalist 2018). ``verify``: decode every image
-    of the three splits once first (``verify_images``). ``subsample`` < 1 then keeps that fraction
-    of each class of every split (quick checks only; the counts stay the full run's).
+    None = the paper's (1 for CelebA, 1/4 for iNaturalist 2018). ``subsample`` < 1 then keeps that
+    fraction of each class of every split (quick checks only; the counts stay the full run's).
+    ``verify``: decode every image of the three splits once (``verify_images``, which calls
+    ``progress``), so that a corrupt file is a ``DataError`` naming it.
     ``read_options`` go to the reader (CelebA: ``train_partitions``; iNaturalist: ``check_files``).
     The test set is untouched.
     """
@@ -174,11 +175,11 @@ def prepare_large_scale_splits(name, data_dir, seed, val_fraction=0.1, *, train_
     keep = stratified_fraction(files.train_labels, k, fraction, rng)
     paths, labels = files.train_paths[keep], files.train_labels[keep]
     train, val = split_indices(labels, val_fraction, rng)
-    if verify:
-        verify_images([*paths, *files.test_paths])
     (train_paths, train_labels), (val_paths, val_labels), (test_paths, test_labels) = stratified_subsample_each(
         [(paths[train], labels[train]), (paths[val], labels[val]), (files.test_paths, files.test_labels)],
         subsample, rng)
+    if verify:
+        verify_images([*train_paths, *val_paths, *test_paths], progress=progress)
     return LargeScaleSplits(
         name=name, class_names=dataset.class_names, image_shape=dataset.image_shape,
         train_paths=train_paths, train_labels=train_labels, val_paths=val_paths, val_labels=val_labels,
