@@ -9,6 +9,8 @@ import tensorflow as tf
 
 # Below this, a squared length is treated as zero when a square root or a ratio is taken.
 TINY = 1e-12
+# The smallest normal float32; below it a base of a fractional power is treated as zero.
+FLOAT32_TINY = 1.1754944e-38
 
 
 def squared_distances(features, centers):
@@ -76,7 +78,22 @@ def inverse_frequency_weights(class_counts):
     return weights * tf.cast(tf.size(weights), tf.float32) / tf.reduce_sum(weights)
 
 
+def safe_power(base, exponent):
+    """base^exponent for base ≥ 0, with a finite value and gradient for every exponent ≥ 0.
+
+    Where base is below the smallest normal float32 (``FLOAT32_TINY``), the power is taken of 1 and
+    0 is selected instead: d(x^γ)/dx = γ x^{γ−1} is NaN or inf at x = 0 for γ < 1, and could
+    overflow just above it. The value dropped there is below 1e−38^γ.
+    """
+    nonzero = base >= FLOAT32_TINY
+    return tf.where(nonzero, tf.pow(tf.where(nonzero, base, 1.0), exponent), 0.0)
+
+
 def softmax_focal_terms(logits, labels, gamma):
-    """−(1 − p_{i,y_i})^γ log p_{i,y_i} per sample, p = softmax(logits) (Lin et al. 2017)."""
+    """−(1 − p_{i,y_i})^γ log p_{i,y_i} per sample, p = softmax(logits) (Lin et al. 2017).
+
+    1 − p is −expm1(log p), exact when p is close to 1, and its power is ``safe_power``: a sample
+    classified with log p exactly 0 contributes 0 with a zero gradient, for γ < 1 as well.
+    """
     log_p = -cross_entropy_from_logits(logits, labels)
-    return -tf.pow(1.0 - tf.exp(log_p), gamma) * log_p
+    return -safe_power(-tf.math.expm1(log_p), gamma) * log_p

@@ -272,6 +272,18 @@ def test_focal_by_hand():
     assert loss == pytest.approx(-1.6 * (1 - P0) ** 2 * math.log(P0), rel=1e-5)
 
 
+def test_focal_gradient_is_zero_at_exact_saturation():
+    """log p is exactly 0 in float32 at a gap of 100: the term and its gradient are 0 for γ = 0.5
+    (the limit of the true gradient), not NaN."""
+    f = tf.Variable([[0.0, 0.0]])
+    c = tf.Variable([[0.0, 0.0], [10.0, 0.0]])
+    with tf.GradientTape() as tape:
+        loss, _ = focal_loss(f, c, tf.constant([0]), tf.constant([1, 1]), gamma=0.5, class_weight="none")
+    assert float(loss) == 0.0
+    for grad in tape.gradient(loss, [f, c]):
+        assert np.all(tf.convert_to_tensor(grad).numpy() == 0.0)
+
+
 def test_gcpl_by_hand():
     # CE = log(1 + e^{−3}); prototype term d²(x, C_0) = 1 (no ½ by default, ½ with the option).
     ce = math.log(1 + math.exp(-3.0))
