@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from arconvl.geometry import squared_distances
 from arconvl.losses import ARCONVL_PARTS, arconvl_loss
+from arconvl.methods import resolve_method
 
 from numpy_reference import arconvl_reference, region_statistics
 
@@ -17,8 +19,16 @@ def _np(parts):
     return {key: float(value.numpy()) for key, value in parts.items()}
 
 
+def _arconvl(features, centers, radius_sq, labels, class_counts, **kwargs):
+    """ARConvL on d²(features, centers) with the registry's defaults (variant code) updated by ``kwargs``."""
+    params = {**resolve_method("arconvl", dataset="mnist").params, **kwargs}
+    return arconvl_loss(
+        squared_distances(features, centers), labels, class_counts, centers=centers, radius_sq=radius_sq, **params
+    )
+
+
 def _run(features, centers, radius_sq, labels, class_counts, **kwargs):
-    loss, parts = arconvl_loss(
+    loss, parts = _arconvl(
         tf.constant(features, tf.float32),
         tf.constant(centers, tf.float32),
         tf.constant(radius_sq, tf.float32),
@@ -268,8 +278,8 @@ def test_compiled_graph_matches_eager():
         tf.constant(case[2], tf.float32), tf.constant(case[3], tf.int32),
         tf.constant(case[4], tf.int64),
     )
-    eager_loss, eager_parts = arconvl_loss(*args)
-    graph_loss, graph_parts = tf.function(arconvl_loss)(*args)
+    eager_loss, eager_parts = _arconvl(*args)
+    graph_loss, graph_parts = tf.function(_arconvl)(*args)
     assert float(graph_loss) == pytest.approx(float(eager_loss), rel=1e-6)
     for key in SCALAR_PARTS:
         assert float(graph_parts[key]) == pytest.approx(float(eager_parts[key]), rel=1e-6, abs=1e-7)
@@ -298,7 +308,7 @@ def _gradients(case, **kwargs):
     c = tf.Variable(centers, dtype=tf.float32)
     r = tf.Variable(radius_sq, dtype=tf.float32)
     with tf.GradientTape(persistent=True) as tape:
-        loss, parts = arconvl_loss(f, c, r, tf.constant(labels, tf.int32), tf.constant(counts), **kwargs)
+        loss, parts = _arconvl(f, c, r, tf.constant(labels, tf.int32), tf.constant(counts), **kwargs)
     grads = {}
     for name, target in [("loss", loss), *parts.items()]:
         grads[name] = dict(zip(("features", "centers", "radius_sq"), tape.gradient(target, [f, c, r])))
