@@ -82,8 +82,8 @@ class ResolvedMethod:
 
 
 _ARCONVL_VARIANTS = {
-    "code": {"normalize_distribution_alpha": True},
-    "paper": {"normalize_distribution_alpha": False},
+    "code": {"normalize_distribution_alpha": True, "clamp_underflow": True},
+    "paper": {"normalize_distribution_alpha": False, "clamp_underflow": False},
 }
 
 
@@ -157,8 +157,9 @@ def _coerce(key, value, default):
         ) from None
 
 
-def resolve_method(name, *, dataset, variant="code", overrides=None):
-    """The method ``name`` with defaults ← variant ← dataset ← ``overrides`` parameters."""
+def resolve_method(name, *, dataset=None, variant="code", overrides=None):
+    """The method ``name`` with defaults ← variant ← dataset ← ``overrides`` parameters; ``dataset``
+    None (any dataset of one's own) takes no dataset-specific defaults."""
     if name not in METHODS:
         raise ConfigError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
     if variant not in VARIANTS:

@@ -54,6 +54,15 @@ def test_arconvl_variant_switches_alpha_normalisation(name, dataset):
     assert code["gamma"] == 0.05 and paper["gamma"] == 0.05
 
 
+@pytest.mark.parametrize("name", ARCONVL_FAMILY)
+def test_clamp_underflow_follows_the_variant_and_can_be_overridden(name):
+    assert resolve_method(name, dataset="mnist", variant="code").params["clamp_underflow"] is True
+    assert resolve_method(name, dataset="mnist", variant="paper").params["clamp_underflow"] is False
+    off = resolve_method(name, dataset="mnist", variant="code", overrides={"clamp_underflow": "false"}).params
+    on = resolve_method(name, dataset="mnist", variant="paper", overrides={"clamp_underflow": "true"}).params
+    assert off["clamp_underflow"] is False and on["clamp_underflow"] is True
+
+
 def test_arconvl_family_contains_all_ablations():
     assert set(ARCONVL_FAMILY) >= {
         "arconvl", "arc_c", "arconvl_beta0", "arconvl_beta0.5", "arconvl_beta1",
@@ -166,6 +175,7 @@ def test_resolved_arconvl_matches_direct_call(name, variant):
         "fixed_sigma2": {"arconvl_sigma0": 0.0, "arconvl_sigma0.5": 0.5, "arconvl_sigma1": 1.0}.get(name),
         "center_term": name != "arc_c",
         "normalize_distribution_alpha": variant == "code",
+        "clamp_underflow": variant == "code",
     }
     direct_loss, direct_parts = arconvl_loss(
         squared_distances(features, centers), labels, counts, centers=centers, radius_sq=radius_sq, **direct_kwargs

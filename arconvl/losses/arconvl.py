@@ -1,5 +1,8 @@
 """The ARConvL loss L = L_R + L_D + L_M (Eq. 1–8 of the paper, SPEC §2), as a pure function."""
 
+import math
+import sys
+
 from keras import ops
 
 from arconvl.geometry import (
@@ -13,8 +16,12 @@ from arconvl.geometry import (
 )
 
 ARCONVL_PARTS = (
-    "region", "distribution", "margin_ce", "center", "beta", "sigma2", "r_ben_sq", "r_upp_sq",
+    "region", "distribution", "margin_ce", "center", "beta", "sigma2", "r_ben_sq", "r_upp_sq", "clamped_fraction",
 )
+
+# The authors' dce_loss adds eps = np.finfo(float).eps (float64 machine epsilon, 2^−52) where p is 0:
+# a sample whose true-class probability underflowed contributes −log(eps) = 52 log 2 ≈ 36.04.
+UNDERFLOW_LOSS = -math.log(sys.float_info.epsilon)
 
 
 def region_radii(centers, radius_sq):
@@ -55,6 +62,7 @@ def arconvl_loss(
     fixed_sigma2,
     center_term,
     normalize_distribution_alpha,
+    clamp_underflow,
 ):
     """ARConvL loss L = L_R + L_D + L_M (Eq. 1) and its named parts.
 
@@ -70,11 +78,18 @@ def arconvl_loss(
       center_term: include (1/k) Σ_j −log p(C_j) in L_M (False is the ARC-C ablation).
       normalize_distribution_alpha: use α_j / mean(α) in L_D as the authors' code does
         (variant ``code``); False uses α_j as Eq. 6 is written (variant ``paper``).
+      clamp_underflow: as the authors' ``dce_loss`` (variant ``code``), a sample whose float32
+        softmax probability of its true class is exactly 0 contributes −log(eps) ≈ 36.04
+        (``UNDERFLOW_LOSS``) to the sample term of L_M, and no gradient; False keeps the exact
+        log-softmax value and gradient (variant ``paper``, Eq. 8). The center term is never
+        clamped: the authors add no eps there (and p(C_j) ≥ 1/k under the adaptive σ²).
 
     Returns:
       (loss, parts): the scalar loss and a dict of scalars: ``region`` (L_R), ``distribution``
       (L_D), ``margin_ce`` (the sample term of L_M), ``center`` (the center term of L_M, reported
-      even when it is left out of the loss), ``beta``, ``sigma2``, ``r_ben_sq``, ``r_upp_sq``.
+      even when it is left out of the loss), ``beta``, ``sigma2``, ``r_ben_sq``, ``r_upp_sq``, and
+      ``clamped_fraction``: the fraction of the batch whose true-class probability underflowed to 0,
+      i.e. the samples clamped when ``clamp_underflow`` is on (reported either way).
 
     Gradients (SPEC §2): L_R reaches only the radii (the distances in it are frozen); β, σ²,
     R_ben and R_upp are frozen; L_D and the sample term of L_M reach features and centers
@@ -104,7 +119,11 @@ def arconvl_loss(
     # L_M (Eq. 8): every wrong class gets +σ² on its logit; the prior log η_j on every logit.
     wrong_class = 1.0 - ops.one_hot(labels, num_classes)
     sample_logits = -d2 + ops.log(ops.maximum(class_priors(class_counts), TINY)) + sigma2 * wrong_class
-    margin_ce = ops.mean(cross_entropy_from_logits(sample_logits, labels))
+    sample_ce = cross_entropy_from_logits(sample_logits, labels)
+    underflowed = true_class_column(ops.softmax(sample_logits), labels) == 0.0
+    if clamp_underflow:
+        sample_ce = ops.where(underflowed, UNDERFLOW_LOSS, sample_ce)
+    margin_ce = ops.mean(sample_ce)
     center_logits = -center_squared_distances(centers) + sigma2 * (1.0 - ops.eye(num_classes))
     center = ops.mean(cross_entropy_from_logits(center_logits, ops.arange(num_classes)))
 
@@ -118,5 +137,6 @@ def arconvl_loss(
         "sigma2": sigma2,
         "r_ben_sq": r_ben_sq,
         "r_upp_sq": r_upp_sq,
+        "clamped_fraction": ops.mean(ops.cast(underflowed, "float32")),
     }
     return loss, parts
