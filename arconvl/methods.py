@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from arconvl.errors import ConfigError
+from arconvl.geometry import squared_distances
 from arconvl.losses import (
     AFFINITY_PARTS,
     ARCONVL_PARTS,
@@ -35,12 +36,12 @@ VARIANTS = ("code", "paper")
 
 @dataclass(frozen=True)
 class Method:
-    """A loss with its defaults.
+    """A loss with its defaults, the only place that holds them.
 
     ``params``: defaults for every dataset and variant; ``variant_params[v]``: added under variant
-    v; ``dataset_params[d]``: added on dataset d. ``uses_radii``: the loss takes the squared
-    class radii as its third argument and the model learns them. ``choices[p]``: the values a
-    string parameter p may take.
+    v; ``dataset_params[d]``: added on dataset d. ``geometry``: the tensors the loss takes as
+    keyword arguments besides d² ("centers", "radius_sq"); a method that takes "radius_sq" learns
+    class radii. ``choices[p]``: the values a string parameter p may take.
     """
 
     loss: Callable
@@ -49,8 +50,13 @@ class Method:
     params: Mapping = field(default_factory=dict)
     variant_params: Mapping = field(default_factory=dict)
     dataset_params: Mapping = field(default_factory=dict)
-    uses_radii: bool = False
+    geometry: tuple = ()
     choices: Mapping = field(default_factory=dict)
+
+    @property
+    def uses_radii(self):
+        """Whether the model learns class radii for this method."""
+        return "radius_sq" in self.geometry
 
 
 @dataclass(frozen=True)
@@ -61,18 +67,23 @@ class ResolvedMethod:
     loss: Callable
     parts: tuple
     params: Mapping
-    uses_radii: bool
+    geometry: tuple = ()
+
+    @property
+    def uses_radii(self):
+        """Whether the model learns class radii for this method."""
+        return "radius_sq" in self.geometry
 
     def __call__(self, features, centers, labels, class_counts, radius_sq=None):
         """The loss and its parts for one batch."""
-        if self.uses_radii:
-            return self.loss(features, centers, radius_sq, labels, class_counts, **self.params)
-        return self.loss(features, centers, labels, class_counts, **self.params)
+        given = {"centers": centers, "radius_sq": radius_sq}
+        geometry = {key: given[key] for key in self.geometry}
+        return self.loss(squared_distances(features, centers), labels, class_counts, **geometry, **self.params)
 
 
 _ARCONVL_VARIANTS = {
-    "code": {"normalize_distribution_alpha": True},
-    "paper": {"normalize_distribution_alpha": False},
+    "code": {"normalize_distribution_alpha": True, "clamp_underflow": True},
+    "paper": {"normalize_distribution_alpha": False, "clamp_underflow": False},
 }
 
 
@@ -83,7 +94,7 @@ def _arconvl(description, **params):
         description=description,
         params={"gamma": 0.05, "fixed_beta": None, "fixed_sigma2": None, "center_term": True, **params},
         variant_params=_ARCONVL_VARIANTS,
-        uses_radii=True,
+        geometry=("centers", "radius_sq"),
     )
 
 
@@ -109,6 +120,7 @@ METHODS = {
         affinity_loss, AFFINITY_PARTS, "Max-margin Gaussian affinity + diversity regulariser",
         {"margin": 0.43, "sigma": 10.0, "diversity_weight": 1.0},
         dataset_params={"mnist": {"margin": 0.75}, "fashion_mnist": {"margin": 0.75}},
+        geometry=("centers",),
     ),
     "la": Method(la_loss, LA_PARTS, "Logit-adjusted cross-entropy", {"tau": 1.0}),
     "arconvl": _arconvl("ARConvL, Eq. 1-8"),
@@ -145,8 +157,9 @@ def _coerce(key, value, default):
         ) from None
 
 
-def resolve_method(name, *, dataset, variant="code", overrides=None):
-    """The method ``name`` with defaults ← variant ← dataset ← ``overrides`` parameters."""
+def resolve_method(name, *, dataset=None, variant="code", overrides=None):
+    """The method ``name`` with defaults ← variant ← dataset ← ``overrides`` parameters; ``dataset``
+    None (any dataset of one's own) takes no dataset-specific defaults."""
     if name not in METHODS:
         raise ConfigError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
     if variant not in VARIANTS:
@@ -167,4 +180,4 @@ def resolve_method(name, *, dataset, variant="code", overrides=None):
             raise ConfigError(
                 f"parameter {key!r} of {name!r} must be one of {', '.join(method.choices[key])}, got {value!r}"
             )
-    return ResolvedMethod(name, method.loss, method.parts, params, method.uses_radii)
+    return ResolvedMethod(name, method.loss, method.parts, params, method.geometry)

@@ -5,8 +5,16 @@ here calls the project's code, so the tests compare two independent implementati
 """
 
 import math
+import sys
 
 import numpy as np
+
+# The authors' dce_loss: −log(p + eps) with eps = float64 machine epsilon added where p is 0.
+UNDERFLOW_LOSS = -math.log(sys.float_info.epsilon)
+# A probability below the smallest normal float32 counts as underflowed: TensorFlow's CPU kernels flush
+# subnormals to zero (a float32 softmax gives 0 from a logit gap of about 87); with gradual underflow it
+# would be 0 only from a gap of about 104. Tests keep their gaps outside that band.
+FLOAT32_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
 
 
 def _dist(a, b):
@@ -68,9 +76,14 @@ def arconvl_reference(
     fixed_sigma2=None,
     center_term=True,
     normalize_distribution_alpha=True,
+    clamp_underflow=False,
     frozen=None,
 ):
     """L = L_R + L_D + L_M and its parts, in float64.
+
+    ``clamp_underflow``: a sample whose true-class probability is below the smallest normal float32
+    contributes ``UNDERFLOW_LOSS`` (≈ 36.04) to the sample term of L_M, as the authors' ``dce_loss``;
+    ``clamped_fraction`` is the fraction of such samples, whether or not they are clamped.
 
     ``frozen``: optional dict with ``features``, ``centers``, ``radius_sq`` giving the values of the
     gradient-stopped quantities (the distances d* in L_R; the center distances and R_j* behind
@@ -119,6 +132,7 @@ def arconvl_reference(
 
     # L_M sample term: z_j = -d² + log η_j (+ σ² for j ≠ y_i).
     margin_ce = 0.0
+    underflowed = 0
     for i in range(n):
         y = labels[i]
         logits = []
@@ -127,7 +141,12 @@ def arconvl_reference(
             if j != y:
                 z += sigma2
             logits.append(z)
-        margin_ce += _logsumexp(logits) - logits[y]
+        minus_log_p = _logsumexp(logits) - logits[y]
+        if math.exp(-minus_log_p) < FLOAT32_SMALLEST_NORMAL:
+            underflowed += 1
+            if clamp_underflow:
+                minus_log_p = UNDERFLOW_LOSS
+        margin_ce += minus_log_p
     margin_ce /= n
 
     # L_M center term: row j has logits -d²(C_j, C_j') (+ σ² for j' ≠ j); take p(C_j) on the diagonal.
@@ -153,6 +172,7 @@ def arconvl_reference(
         "sigma2": sigma2,
         "r_ben_sq": stats["r_ben_sq"],
         "r_upp_sq": stats["r_upp_sq"],
+        "clamped_fraction": underflowed / n,
     }
 
 

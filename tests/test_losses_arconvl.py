@@ -6,19 +6,31 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from arconvl.geometry import squared_distances
 from arconvl.losses import ARCONVL_PARTS, arconvl_loss
+from arconvl.methods import resolve_method
 
 from numpy_reference import arconvl_reference, region_statistics
 
-SCALAR_PARTS = ("region", "distribution", "margin_ce", "center", "beta", "sigma2", "r_ben_sq", "r_upp_sq")
+SCALAR_PARTS = (
+    "region", "distribution", "margin_ce", "center", "beta", "sigma2", "r_ben_sq", "r_upp_sq", "clamped_fraction",
+)
 
 
 def _np(parts):
     return {key: float(value.numpy()) for key, value in parts.items()}
 
 
+def _arconvl(features, centers, radius_sq, labels, class_counts, **kwargs):
+    """ARConvL on d²(features, centers) with the registry's defaults (variant code) updated by ``kwargs``."""
+    params = {**resolve_method("arconvl", dataset="mnist").params, **kwargs}
+    return arconvl_loss(
+        squared_distances(features, centers), labels, class_counts, centers=centers, radius_sq=radius_sq, **params
+    )
+
+
 def _run(features, centers, radius_sq, labels, class_counts, **kwargs):
-    loss, parts = arconvl_loss(
+    loss, parts = _arconvl(
         tf.constant(features, tf.float32),
         tf.constant(centers, tf.float32),
         tf.constant(radius_sq, tf.float32),
@@ -173,8 +185,8 @@ def random_case(seed, k=10, dim=8, n=32, present=7, radius_range=(0.2, 4.0)):
 
 
 CONFIGS = {
-    "code": dict(normalize_distribution_alpha=True),
-    "paper": dict(normalize_distribution_alpha=False),
+    "code": dict(normalize_distribution_alpha=True, clamp_underflow=True),
+    "paper": dict(normalize_distribution_alpha=False, clamp_underflow=False),
     "beta0": dict(fixed_beta=0.0),
     "beta0.5": dict(fixed_beta=0.5),
     "beta1": dict(fixed_beta=1.0),
@@ -182,8 +194,8 @@ CONFIGS = {
     "sigma0.5": dict(fixed_sigma2=0.5),
     "sigma1": dict(fixed_sigma2=1.0),
     "arc_c": dict(center_term=False),
-    "arc_c_paper": dict(center_term=False, normalize_distribution_alpha=False),
-    "gamma0.2_paper": dict(gamma=0.2, normalize_distribution_alpha=False),
+    "arc_c_paper": dict(center_term=False, normalize_distribution_alpha=False, clamp_underflow=False),
+    "gamma0.2_paper": dict(gamma=0.2, normalize_distribution_alpha=False, clamp_underflow=False),
 }
 
 
@@ -268,8 +280,8 @@ def test_compiled_graph_matches_eager():
         tf.constant(case[2], tf.float32), tf.constant(case[3], tf.int32),
         tf.constant(case[4], tf.int64),
     )
-    eager_loss, eager_parts = arconvl_loss(*args)
-    graph_loss, graph_parts = tf.function(arconvl_loss)(*args)
+    eager_loss, eager_parts = _arconvl(*args)
+    graph_loss, graph_parts = tf.function(_arconvl)(*args)
     assert float(graph_loss) == pytest.approx(float(eager_loss), rel=1e-6)
     for key in SCALAR_PARTS:
         assert float(graph_parts[key]) == pytest.approx(float(eager_parts[key]), rel=1e-6, abs=1e-7)
@@ -298,7 +310,7 @@ def _gradients(case, **kwargs):
     c = tf.Variable(centers, dtype=tf.float32)
     r = tf.Variable(radius_sq, dtype=tf.float32)
     with tf.GradientTape(persistent=True) as tape:
-        loss, parts = arconvl_loss(f, c, r, tf.constant(labels, tf.int32), tf.constant(counts), **kwargs)
+        loss, parts = _arconvl(f, c, r, tf.constant(labels, tf.int32), tf.constant(counts), **kwargs)
     grads = {}
     for name, target in [("loss", loss), *parts.items()]:
         grads[name] = dict(zip(("features", "centers", "radius_sq"), tape.gradient(target, [f, c, r])))
@@ -480,3 +492,79 @@ def test_zero_radii():
     # With R = 0, L_R = (1/n) Σ α_y d²: the squared hinge on the unsquared distance.
     stats = region_statistics(case[1], case[2])
     assert parts["r_upp_sq"] == pytest.approx(stats["r_upp_sq"], rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Underflowed probabilities: the authors' dce_loss clamps them (variant code), Eq. 8 does not.
+# ---------------------------------------------------------------------------------------------
+# The hand case's centers, radii and counts (σ² = 2.16; η = (1, 10, 5)/16) and two samples:
+#   x0 = (0.5, 0), label 0: the ordinary sample of the hand case (−log p computed by _hand_margin_ce).
+#   x1 = (−60, 0), label 1: d² = (3600, 4096, 3609); logits z = −d² + log η (+ σ² off the true class):
+#     z0 = −3600 + log(1/16) + 2.16, z1 = −4096 + log(10/16), z2 = −3609 + log(5/16) + 2.16;
+#     −log p(x1 ∈ 1) = logsumexp(z) − z1 ≈ 496 + log(1/10) + 2.16 + log1p(5 e^{−9}) ≈ 495.8574 + 0.0006 = 495.8580,
+#     so p underflows to 0 in float32 and the authors' code counts −log(2^−52) = 52 log 2 ≈ 36.0437.
+UNDERFLOW_FEATURES = np.array([[0.5, 0.0], [-60.0, 0.0]])
+UNDERFLOW_LABELS = np.array([0, 1])
+
+
+def _far_sample_exact():
+    z = [-3600 + math.log(1 / 16) + 2.16, -4096 + math.log(10 / 16), -3609 + math.log(5 / 16) + 2.16]
+    top = max(z)
+    return top + math.log(sum(math.exp(v - top) for v in z)) - z[1]
+
+
+def _near_sample_ce():
+    eta = [1 / 16, 10 / 16, 5 / 16]
+    z = [-0.25 + math.log(eta[0]), -12.25 + math.log(eta[1]) + 2.16, -9.25 + math.log(eta[2]) + 2.16]
+    return math.log(sum(math.exp(v) for v in z)) - z[0]
+
+
+def test_underflow_constant_is_minus_log_float64_eps():
+    assert -math.log(np.finfo(np.float64).eps) == pytest.approx(52 * math.log(2), rel=1e-15)
+    assert 52 * math.log(2) == pytest.approx(36.0437, abs=1e-4)
+
+
+@pytest.mark.parametrize("clamp", [True, False])
+def test_underflowed_sample_by_hand(clamp):
+    case = (UNDERFLOW_FEATURES, HAND_CENTERS, HAND_RADIUS_SQ, UNDERFLOW_LABELS, HAND_COUNTS)
+    far = 52 * math.log(2) if clamp else _far_sample_exact()
+    assert _far_sample_exact() == pytest.approx(495.8580, abs=1e-4)
+    expected = (_near_sample_ce() + far) / 2
+    _, parts = _run(*case, clamp_underflow=clamp)
+    assert parts["sigma2"] == pytest.approx(HAND_SIGMA2, rel=1e-6)
+    assert parts["margin_ce"] == pytest.approx(expected, rel=1e-5)
+    assert parts["clamped_fraction"] == 0.5  # reported whether or not the sample is clamped
+    ref = arconvl_reference(*case, clamp_underflow=clamp)
+    assert ref["margin_ce"] == pytest.approx(expected, rel=1e-12)
+    assert ref["clamped_fraction"] == 0.5
+
+
+def _margin_ce_gradients(features, labels, clamp):
+    f = tf.Variable(features, dtype=tf.float32)
+    c = tf.Variable(HAND_CENTERS, dtype=tf.float32)
+    with tf.GradientTape() as tape:
+        _, parts = _arconvl(f, c, tf.constant(HAND_RADIUS_SQ, tf.float32), tf.constant(labels),
+                            tf.constant(HAND_COUNTS), clamp_underflow=clamp)
+    return [tf.convert_to_tensor(g).numpy() for g in tape.gradient(parts["margin_ce"], [f, c])]
+
+
+def test_underflowed_sample_gets_no_gradient_when_clamped():
+    """Clamped, the far sample adds nothing to ∂(margin_ce): the feature gradient of its row is 0 and the
+    center gradient is half that of the near sample alone (the batch mean is over 2). Exact, it pulls."""
+    g_f, g_c = _margin_ce_gradients(UNDERFLOW_FEATURES, UNDERFLOW_LABELS, clamp=True)
+    _, g_c_near = _margin_ce_gradients(UNDERFLOW_FEATURES[:1], UNDERFLOW_LABELS[:1], clamp=True)
+    assert np.all(g_f[1] == 0.0) and np.any(g_f[0] != 0.0)
+    np.testing.assert_allclose(g_c, 0.5 * g_c_near, rtol=1e-6, atol=1e-7)
+    g_f, g_c = _margin_ce_gradients(UNDERFLOW_FEATURES, UNDERFLOW_LABELS, clamp=False)
+    # Exact: ∂(−log p_1)/∂x1 = 2(Σ_j p_j C_j − C_1) with p ≈ (1 − ε, 0, ε), ε = p_2 = 1 / (1 + e^{9 − log 5}):
+    # 2((0, 3ε) − (4, 0)) = (−8, 6ε), over a batch of 2: (−4, 3ε).
+    eps = 1.0 / (1.0 + math.exp(9.0 - math.log(5.0)))
+    np.testing.assert_allclose(g_f[1], [-4.0, 3.0 * eps], rtol=1e-3)  # logits near −3600: float32 ulp 2.4e−4
+
+
+def test_no_underflow_no_difference():
+    """On ordinary batches the clamp changes nothing."""
+    case = random_case(0)
+    loss_code, code = _run(*case, clamp_underflow=True)
+    loss_paper, paper = _run(*case, clamp_underflow=False)
+    assert code["clamped_fraction"] == 0.0 and loss_code == loss_paper

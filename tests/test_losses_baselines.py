@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl.geometry import class_balanced_weights, inverse_frequency_weights
+from arconvl.geometry import class_balanced_weights, inverse_frequency_weights, squared_distances
 from arconvl.losses import (
     AFFINITY_PARTS,
     CB_FOCAL_PARTS,
@@ -26,6 +26,7 @@ from arconvl.losses import (
     la_loss,
 )
 from arconvl.losses.reweighting import sigmoid_focal_terms
+from arconvl.methods import METHODS, resolve_method
 
 from numpy_reference import (
     affinity_reference,
@@ -96,8 +97,8 @@ LOSSES = {
     "la": (la_loss, LA_PARTS, {"tau": 1.0}, _ref_la),
 }
 
-# (name, keyword arguments given to the TF loss); the reference gets the SPEC defaults updated by them,
-# so the empty cases also check that each function's defaults are the SPEC's.
+# (name, keyword arguments given to the loss on top of the registry's defaults); the reference gets the SPEC
+# defaults updated by them, so the empty cases also check that the registry's defaults are the SPEC's.
 CASES = [
     ("cpl", {}),
     ("cpl", {"temperature": 0.5}),
@@ -146,8 +147,17 @@ def _tf_inputs(features, centers, labels, counts):
     )
 
 
+def _call(name, features, centers, labels, counts, **kwargs):
+    """The loss of ``name`` on d²(features, centers), with the registry's defaults (on MNIST, whose
+    Affinity margin is the SPEC's 0.75) updated by ``kwargs``."""
+    assert METHODS[name].loss is LOSSES[name][0]
+    params = {**resolve_method(name, dataset="mnist").params, **kwargs}
+    geometry = {"centers": centers} if "centers" in METHODS[name].geometry else {}
+    return LOSSES[name][0](squared_distances(features, centers), labels, counts, **geometry, **params)
+
+
 def _run(name, features, centers, labels, counts, **kwargs):
-    loss, parts = LOSSES[name][0](*_tf_inputs(features, centers, labels, counts), **kwargs)
+    loss, parts = _call(name, *_tf_inputs(features, centers, labels, counts), **kwargs)
     return float(loss), {key: float(value) for key, value in parts.items()}
 
 
@@ -272,6 +282,18 @@ def test_focal_by_hand():
     assert loss == pytest.approx(-1.6 * (1 - P0) ** 2 * math.log(P0), rel=1e-5)
 
 
+def test_focal_gradient_is_zero_at_exact_saturation():
+    """log p is exactly 0 in float32 at a gap of 100: the term and its gradient are 0 for γ = 0.5
+    (the limit of the true gradient), not NaN."""
+    f = tf.Variable([[0.0, 0.0]])
+    c = tf.Variable([[0.0, 0.0], [10.0, 0.0]])
+    with tf.GradientTape() as tape:
+        loss, _ = _call("focal", f, c, tf.constant([0]), tf.constant([1, 1]), gamma=0.5)
+    assert float(loss) == 0.0
+    for grad in tape.gradient(loss, [f, c]):
+        assert np.all(tf.convert_to_tensor(grad).numpy() == 0.0)
+
+
 def test_gcpl_by_hand():
     # CE = log(1 + e^{−3}); prototype term d²(x, C_0) = 1 (no ½ by default, ½ with the option).
     ce = math.log(1 + math.exp(-3.0))
@@ -375,7 +397,7 @@ def test_absent_classes(name, kwargs, present):
     f, c, y, n = _tf_inputs(features, centers, labels, counts)
     f, c = tf.Variable(f), tf.Variable(c)
     with tf.GradientTape() as tape:
-        loss, _ = LOSSES[name][0](f, c, y, n, **kwargs)
+        loss, _ = _call(name, f, c, y, n, **kwargs)
     for g in tape.gradient(loss, [f, c]):
         assert np.all(np.isfinite(tf.convert_to_tensor(g).numpy()))
 
@@ -398,7 +420,7 @@ def test_gradients_match_reference(name, kwargs):
     f, c, y, n = _tf_inputs(features, centers, labels, counts)
     f, c = tf.Variable(f), tf.Variable(c)
     with tf.GradientTape() as tape:
-        loss, _ = LOSSES[name][0](f, c, y, n, **kwargs)
+        loss, _ = _call(name, f, c, y, n, **kwargs)
     g_f, g_c = (tf.convert_to_tensor(g).numpy().astype(np.float64) for g in tape.gradient(loss, [f, c]))
     rng = np.random.default_rng(11)
     for grad, point, perturb in (
@@ -421,7 +443,7 @@ def test_affinity_diversity_gradient_matches_finite_difference():
     c = tf.Variable(centers, dtype=tf.float32)
     features = tf.zeros((2, centers.shape[1]))
     with tf.GradientTape() as tape:
-        _, parts = affinity_loss(features, c, tf.constant([0, 1]), tf.constant(COUNTS))
+        _, parts = _call("affinity", features, c, tf.constant([0, 1]), tf.constant(COUNTS))
     grad = tape.gradient(parts["diversity"], c).numpy()
     expected = np.zeros_like(centers)
     eps = 1e-5
@@ -447,7 +469,7 @@ def test_affinity_diversity_second_derivative_flows_through_mu():
     features = tf.zeros((1, centers.shape[1]))
     with tf.GradientTape() as outer:
         with tf.GradientTape() as inner:
-            _, parts = affinity_loss(features, c, tf.constant([0]), tf.constant(COUNTS))
+            _, parts = _call("affinity", features, c, tf.constant([0]), tf.constant(COUNTS))
         directional = tf.reduce_sum(inner.gradient(parts["diversity"], c) * v_tf)
     second = float(tf.reduce_sum(outer.gradient(directional, c) * v_tf))
 

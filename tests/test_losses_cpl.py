@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from arconvl.geometry import squared_distances
 from arconvl.losses import CPL_PARTS, cpl_loss
+from arconvl.methods import METHODS
 
 from numpy_reference import cpl_reference
 
@@ -20,8 +22,14 @@ def _case(seed, k=10, dim=8, n=32):
     return (np.float32(features).astype(np.float64), np.float32(centers).astype(np.float64), labels, counts)
 
 
+def _cpl(features, centers, labels, counts, **kwargs):
+    """CPL on d²(features, centers) with the registry's defaults updated by ``kwargs``."""
+    params = {**METHODS["cpl"].params, **kwargs}
+    return cpl_loss(squared_distances(features, centers), labels, counts, **params)
+
+
 def _run(features, centers, labels, counts, **kwargs):
-    loss, parts = cpl_loss(
+    loss, parts = _cpl(
         tf.constant(features, tf.float32), tf.constant(centers, tf.float32),
         tf.constant(labels, tf.int32), tf.constant(counts), **kwargs,
     )
@@ -74,7 +82,7 @@ def test_gradients_reach_features_and_centers():
     f = tf.Variable(features, dtype=tf.float32)
     c = tf.Variable(centers, dtype=tf.float32)
     with tf.GradientTape() as tape:
-        loss, _ = cpl_loss(f, c, tf.constant(labels), tf.constant(counts))
+        loss, _ = _cpl(f, c, tf.constant(labels), tf.constant(counts))
     g_f, g_c = tape.gradient(loss, [f, c])
     for g in (g_f, g_c):
         g = tf.convert_to_tensor(g).numpy()

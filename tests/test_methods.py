@@ -1,10 +1,13 @@
 """The method registry (SPEC §2, §3): names, variants, ablations, override coercion and errors."""
 
+import inspect
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from arconvl.errors import ConfigError
+from arconvl.geometry import squared_distances
 from arconvl.losses import arconvl_loss, cpl_loss
 from arconvl.methods import METHODS, VARIANTS, ResolvedMethod, resolve_method
 
@@ -49,6 +52,15 @@ def test_arconvl_variant_switches_alpha_normalisation(name, dataset):
     assert code["normalize_distribution_alpha"] is True
     assert paper["normalize_distribution_alpha"] is False
     assert code["gamma"] == 0.05 and paper["gamma"] == 0.05
+
+
+@pytest.mark.parametrize("name", ARCONVL_FAMILY)
+def test_clamp_underflow_follows_the_variant_and_can_be_overridden(name):
+    assert resolve_method(name, dataset="mnist", variant="code").params["clamp_underflow"] is True
+    assert resolve_method(name, dataset="mnist", variant="paper").params["clamp_underflow"] is False
+    off = resolve_method(name, dataset="mnist", variant="code", overrides={"clamp_underflow": "false"}).params
+    on = resolve_method(name, dataset="mnist", variant="paper", overrides={"clamp_underflow": "true"}).params
+    assert off["clamp_underflow"] is False and on["clamp_underflow"] is True
 
 
 def test_arconvl_family_contains_all_ablations():
@@ -163,8 +175,11 @@ def test_resolved_arconvl_matches_direct_call(name, variant):
         "fixed_sigma2": {"arconvl_sigma0": 0.0, "arconvl_sigma0.5": 0.5, "arconvl_sigma1": 1.0}.get(name),
         "center_term": name != "arc_c",
         "normalize_distribution_alpha": variant == "code",
+        "clamp_underflow": variant == "code",
     }
-    direct_loss, direct_parts = arconvl_loss(features, centers, radius_sq, labels, counts, **direct_kwargs)
+    direct_loss, direct_parts = arconvl_loss(
+        squared_distances(features, centers), labels, counts, centers=centers, radius_sq=radius_sq, **direct_kwargs
+    )
     assert float(loss) == pytest.approx(float(direct_loss), rel=1e-7)
     assert set(parts) == set(resolved.parts)
     for key in parts:
@@ -184,7 +199,7 @@ def test_resolved_cpl_matches_direct_call():
     features, centers, _, labels, counts = _batch(2)
     resolved = resolve_method("cpl", dataset="cifar10", overrides={"temperature": "0.5"})
     loss, parts = resolved(features, centers, labels, counts)
-    direct_loss, _ = cpl_loss(features, centers, labels, counts, temperature=0.5)
+    direct_loss, _ = cpl_loss(squared_distances(features, centers), labels, counts, temperature=0.5)
     assert float(loss) == pytest.approx(float(direct_loss), rel=1e-7)
     assert set(parts) == {"cross_entropy"}
     assert not resolved.uses_radii
@@ -284,7 +299,9 @@ def test_resolved_baseline_matches_direct_call(name, overrides, dataset):
     kwargs.update({"halve_prototype_loss": True} if name == "gcpl" else {})
     kwargs.update({"tau": 0.5} if name == "la" else {})
     kwargs.update({k: v for k, v in overrides.items() if k in ("class_weight", "form")})
-    direct_loss, direct_parts = getattr(losses, f"{name}_loss")(features, centers, labels, counts, **kwargs)
+    geometry = {"centers": centers} if name == "affinity" else {}
+    d2 = squared_distances(features, centers)
+    direct_loss, direct_parts = getattr(losses, f"{name}_loss")(d2, labels, counts, **geometry, **kwargs)
     assert float(loss) == pytest.approx(float(direct_loss), rel=1e-7)
     assert set(parts) == set(resolved.parts) == set(direct_parts)
     for key in parts:
@@ -320,3 +337,28 @@ def test_prediction_is_the_nearest_center_for_every_method(name):
     nearest = np.argmin(d2, axis=1)
     assert len(set(nearest.tolist())) > 1
     np.testing.assert_array_equal(np.argmax(model.predict(images, verbose=0, batch_size=64), axis=1), nearest)
+
+
+# ---------------------------------------------------------------------------------------------
+# One place for every default (issue 11, item 6): the registry.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_loss_signatures_hold_no_defaults(name):
+    """Each loss is fn(d2, labels, class_counts, *, <geometry>, <params>): the parameters are keyword-only
+    and none has a default, so no default can disagree with the registry's; and the keyword-only names are
+    exactly the registry's parameters (under every variant and dataset) plus the geometry it passes."""
+    method = METHODS[name]
+    parameters = list(inspect.signature(method.loss).parameters.values())
+    assert [p.name for p in parameters[:3]] == ["d2", "labels", "class_counts"]
+    for parameter in parameters:
+        assert parameter.default is inspect.Parameter.empty, parameter.name
+    keyword_only = {p.name for p in parameters[3:]}
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[3:])
+    declared = set(method.params)
+    for extra in (*method.variant_params.values(), *method.dataset_params.values()):
+        declared |= set(extra)
+    assert keyword_only == declared | set(method.geometry)
+    for variant in VARIANTS:
+        assert set(resolve_method(name, dataset="cifar10", variant=variant).params) == declared

@@ -1,5 +1,8 @@
-"""Every method's loss as a pure function ``fn(features, centers, [radius_sq,] labels, class_counts,
-**params) -> (loss, parts)``; ``arconvl.methods`` is the registry that names them."""
+"""Every method's loss as a pure ``keras.ops`` function ``fn(d2, labels, class_counts, *, [centers,
+radius_sq,] **params) -> (loss, parts)`` of the squared distances d² = d²(f(x_i), C_j), shape (n, k).
+
+The parameters are keyword-only and have no defaults: ``arconvl.methods``, the registry that names
+the losses, holds every default in one place."""
 
 from arconvl.losses.affinity import AFFINITY_PARTS, affinity_loss
 from arconvl.losses.arconvl import ARCONVL_PARTS, arconvl_loss
