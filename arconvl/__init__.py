@@ -5,7 +5,8 @@ The package reads top-down as the pipeline:
 → ``training`` → ``metrics`` → ``cli``.
 
 The public Keras API (``arconvl.PrototypeClassifier``, ``arconvl.PrototypeHead``, ``arconvl.GMean``,
-``arconvl.ClasswiseAccuracy`` and the schedules) is imported on first use, so that modules which
+``arconvl.ClasswiseAccuracy``, the schedules and the Keras losses of
+the six logit-only baselines, ``arconvl.CPLLoss`` …) is imported on first use, so that modules which
 need no Keras (reports, statistics) stay free of it.
 """
 
@@ -20,6 +21,8 @@ _PUBLIC = {
     "ClasswiseAccuracy": "arconvl.metrics",
     "StepDecay": "arconvl.schedules",
     "WarmupThenConstant": "arconvl.schedules",
+    **{name: "arconvl.losses.keras_losses"
+       for name in ("CPLLoss", "GCPLLoss", "FocalLoss", "CBLoss", "CBFocalLoss", "LALoss")},
 }
 
 __all__ = list(_PUBLIC)

@@ -4,13 +4,12 @@
 import keras
 from keras import ops
 
+from arconvl.geometry import squared_distances
+
 
 @keras.saving.register_keras_serializable(package="arconvl")
 class Prototypes(keras.layers.Layer):
-    """One learnable center per class, k × D, He-uniform; maps features to d²(f(x), C_j), shape (n, k).
-
-    d² is expanded as ||f||² − 2 f·C + ||C||² (one matrix product) and clipped at 0 against round-off.
-    """
+    """One learnable center per class, k × D, He-uniform; maps features to d²(f(x), C_j), shape (n, k)."""
 
     def __init__(self, num_classes, **kwargs):
         super().__init__(**kwargs)
@@ -22,10 +21,7 @@ class Prototypes(keras.layers.Layer):
         )
 
     def call(self, features):
-        feature_sq = ops.sum(ops.square(features), axis=1, keepdims=True)
-        center_sq = ops.sum(ops.square(self.centers), axis=1)
-        cross = ops.matmul(features, ops.transpose(self.centers))
-        return ops.maximum(feature_sq - 2.0 * cross + center_sq[None, :], 0.0)
+        return squared_distances(features, self.centers)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.num_classes)

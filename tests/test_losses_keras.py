@@ -120,3 +120,12 @@ def test_fits_a_model_ending_in_a_prototype_head():
     losses = history.history["loss"]
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
     assert isinstance(model.loss, PrototypeLoss)
+
+
+def test_every_keras_loss_is_public():
+    """``arconvl.CPLLoss`` … are the classes of ``arconvl.losses.keras_losses``."""
+    import arconvl
+
+    for cls in KERAS_LOSSES:
+        assert getattr(arconvl, cls.__name__) is cls
+        assert cls.__name__ in arconvl.__all__
