@@ -43,7 +43,7 @@ def test_speed_settings_reach_every_train_command(tmp_path):
         (("qs = [2, 5]", "qs = [2, 2]"), "'qs' repeats an entry"),
         (("gamma = 0.1", "gamma = 'big'"), "[params.arconvl]: parameter 'gamma' must be of type float"),
         (("gamma = 0.1", "delta = 1"), "[params.arconvl]: method 'arconvl' has no parameter 'delta'"),
-        (("epochs = 1", "epochs = 0"), "'epochs' must be an integer >= 1"),
+        (("epochs = 1", "epochs = 0"), "'epochs' must be an integer from 1 to 10000"),
         (("epochs = 1", "batch = 3"), "[profiles.smoke] has unknown key 'batch'"),
         (('name = "tiny"', 'name = "a b"'), "'name' must be a simple identifier"),
         (("seeds = [0, 1, 2]", 'seeds = [0, 1, 2]\nprecision = "float16"'), "'precision' must be one of float32"),
