@@ -29,6 +29,7 @@ from arconvl.run_files import (
 )
 
 ADVICE = "move it away or choose another --out"
+RESULT_METRICS = ("test_gmean", "test_classwise_acc", "test_gmean_last", "test_classwise_acc_last")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,16 @@ def _same_cell(cell, value):
         return False
 
 
+def read_checked_result(run_dir):
+    """``run_files.read_result``, its metrics checked to be numbers (``ValueError`` otherwise)."""
+    row = read_result(run_dir)
+    for column in RESULT_METRICS if row is not None else ():
+        if row.get(column) is None:
+            raise ValueError(f"no {column!r} column")
+        float(row[column])
+    return row
+
+
 def result_differing(row, config):
     """The columns of a ``run.csv`` row that disagree with ``config`` (or are missing)."""
     return sorted(key for key, value in config.flat().items() if not _same_cell(row.get(key), value))
@@ -116,7 +127,7 @@ def inspect_run_dir(run_dir, config, option="--out"):
     if not run_dir.is_dir():
         return None, None
     check_regular_files(run_dir, RUN_FILES + TEMPORARY_FILES, ADVICE)
-    finished = read_run_file(run_dir / RESULT_FILE, lambda: read_result(run_dir))
+    finished = read_run_file(run_dir / RESULT_FILE, lambda: read_checked_result(run_dir))
     if finished is not None:
         previous = read_run_file(run_dir / CONFIG_FILE, lambda: read_config(run_dir))
         changed = sorted(set(differing(previous, config)) | set(result_differing(finished, config)))

@@ -391,7 +391,7 @@ DATA_HEADERS = [
                                                         y_test=np.zeros(0, np.uint8)), *train(t)][1:],
      "mnist.npz [test]: no images"),
     ("CIFAR batch of 0 rows", with_cifar(lambda f: write_pickle(
-        f / "test_batch", {b"data": np.zeros((0, 3072), np.uint8), b"labels": []})), "test_batch: no images"),
+        f / "test_batch", {b"data": np.zeros((0, 3072), np.uint8), b"labels": np.zeros(0, np.int64)})), "test_batch: no images"),
     ("SVHN of 0 images", with_svhn(lambda f: write_mat(
         f / "test_32x32.mat", X=np.zeros((32, 32, 3, 0), np.uint8), y=np.zeros((0, 1), np.uint8))),
      "test_32x32.mat: no images"),
