@@ -681,3 +681,25 @@ def test_the_property_based_tests_ran_their_examples():
     """Runs after the three above (file order): how many examples each generated, for the record."""
     print(f"\nproperty-based examples: {EXAMPLES}")
     assert all(count >= 50 for count in EXAMPLES.values()), EXAMPLES
+
+
+# ---------------------------------------------------------------- the process's own streams
+
+def test_a_closed_standard_output_ends_the_command_quietly(tmp_path):
+    """``sweep CONFIG --dry-run | head -1``: the reader has gone before the runs are listed."""
+    import subprocess
+    import sys
+
+    from test_cli import REPO
+
+    config = tmp_path / "tiny.toml"
+    config.write_text(SWEEP_CONFIG)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command's own default, as a user's shell would leave it
+    process = subprocess.Popen([sys.executable, "-m", "arconvl", "sweep", str(config), "--results-dir",
+                                str(tmp_path / "results"), "--dry-run"], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # as `head` does once it has its line
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=600) == 141, stderr
+    assert stderr == ""  # no BrokenPipeError, and none of TensorFlow's start-up lines

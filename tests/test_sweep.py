@@ -109,7 +109,7 @@ def test_shards_of_one_sweep_fill_one_results_file(config_file, fake_python, tmp
             range(3)))
     assert sum(done for done, _ in outcomes) == 12
     assert sorted((r["q"], r["method"], r["seed"]) for r in rows(results)) == sorted(
-        (run.result_key[1], run.method, str(run.seed)) for run in experiment.runs())
+        (str(run.q), run.method, str(run.seed)) for run in experiment.runs())
 
 
 def test_concurrent_appends_never_lose_or_mangle_rows(tmp_path):
