@@ -218,7 +218,8 @@ OUTPUT_PATHS = [
     ("--out a dangling link", with_out(lambda t, out: dangling(out)),
      "/out is a dangling symbolic link (to nowhere)"),
     ("--out a symbolic link loop", with_out(lambda t, out: loop(out)), "/out is a symbolic link loop"),
-    ("--out under a dangling link", lambda t: [dangling(t / "link"), good_mnist(t), *train(t, "--out", t / "link" / "run")][2:],
+    ("--out under a dangling link", lambda t: [dangling(t / "link"), good_mnist(t), *train(t,
+     "--out", t / "link" / "run")][2:],
      "/link is a dangling symbolic link"),
     ("--out with a name too long", lambda t: [good_mnist(t), *train(t, "--out", t / ("x" * 300))][1:],
      "a name in it is too long"),
@@ -255,7 +256,8 @@ def test_an_empty_out_in_a_real_process_writes_nothing_in_the_current_directory(
 def damaged_run_dirs(state):
     weights = state.weights
     return [
-        ("config.json null", finished_with(config_text="null"), "config.json cannot be read (ValueError: it holds null"),
+        ("config.json null", finished_with(config_text="null"),
+         "config.json cannot be read (ValueError: it holds null"),
         ("config.json a list", finished_with(config_text="[1, 2]"), "not a JSON object"),
         ("config.json a string", finished_with(config_text='"mnist"'), "not a JSON object"),
         ("run.csv of another seed", finished_with({"seed": 7}), "finished run with a different configuration (seed)"),
@@ -267,7 +269,8 @@ def damaged_run_dirs(state):
          "run.csv cannot be read (ValueError: no 'test_gmean' column)"),
         ("run.csv of two rows", finished_with(csv_text="test_gmean\n0.5\n0.5\n"),
          "run.csv cannot be read (ValueError: 2 rows, expected 1)"),
-        ("checkpoint without its epoch", checkpoint_member(state, "epoch", None), "checkpoint.npz cannot be read (KeyError"),
+        ("checkpoint without its epoch", checkpoint_member(state, "epoch", None),
+         "checkpoint.npz cannot be read (KeyError"),
         ("checkpoint epoch 0", checkpoint_member(state, "epoch", 0), "member 'epoch' is 0, expected >= 1"),
         ("checkpoint epoch a string", checkpoint_member(state, "epoch", "1"), "member 'epoch' is not a scalar"),
         ("checkpoint epoch beyond the run", checkpoint_member(state, "epoch", 5), "it holds epoch 5 of a 1-epoch run"),
@@ -285,7 +288,8 @@ def damaged_run_dirs(state):
          "its best_weights ("),
         ("checkpoint optimizer variables missing", resumable(state, lambda s: setattr(s, "optimizer", [])),
          "its optimizer (0 arrays) do not fit the model"),
-        ("checkpoint weights of text", resumable(state, lambda s: s.weights.__setitem__(1, np.full(weights[1].shape, "a"))),
+        ("checkpoint weights of text", resumable(state, lambda s: s.weights.__setitem__(1, np.full(weights[1].shape,
+         "a"))),
          "its weights hold arrays that are not numbers"),
         ("history.csv cell not a number", resumable(state, history="epoch,loss\n1,low\n"),
          "history.csv cannot be read (ValueError: could not convert string to float: 'low')"),
@@ -379,7 +383,8 @@ def without_class(label):
 DATA_HEADERS = [
     ("IDX dimensions past 2**64", with_mnist(lambda f: gz(f, TRAIN_IMAGES, idx_header(2051, BIG, BIG, BIG) + bytes(9))),
      f"IDX header announces shape ({BIG}, {BIG}, {BIG}) ({BIG**3} bytes) but the file holds 9 data bytes"),
-    ("IDX dimensions whose product wraps to 0", with_mnist(lambda f: gz(f, TRAIN_IMAGES, idx_header(2051, 2**31, 2**31, 4))),
+    ("IDX dimensions whose product wraps to 0", with_mnist(lambda f: gz(f, TRAIN_IMAGES, idx_header(2051, 2**31, 2**31,
+        4))),
      f"({2**64} bytes) but the file holds 0 data bytes"),
     ("IDX of 0 training images", with_mnist(lambda f: gz(f, TRAIN_IMAGES, idx_header(2051, 0, 28, 28))),
      "IDX header announces shape (0, 28, 28): no data"),
@@ -391,7 +396,8 @@ DATA_HEADERS = [
                                                         y_test=np.zeros(0, np.uint8)), *train(t)][1:],
      "mnist.npz [test]: no images"),
     ("CIFAR batch of 0 rows", with_cifar(lambda f: write_pickle(
-        f / "test_batch", {b"data": np.zeros((0, 3072), np.uint8), b"labels": np.zeros(0, np.int64)})), "test_batch: no images"),
+        f / "test_batch", {b"data": np.zeros((0, 3072), np.uint8), b"labels": np.zeros(0, np.int64)})),
+         "test_batch: no images"),
     ("SVHN of 0 images", with_svhn(lambda f: write_mat(
         f / "test_32x32.mat", X=np.zeros((32, 32, 3, 0), np.uint8), y=np.zeros((0, 1), np.uint8))),
      "test_32x32.mat: no images"),
@@ -416,7 +422,8 @@ def report_with(make, name="paper/table1.csv", *names):
     return build
 
 
-GOOD_RESULTS = "dataset,q,method,seed,test_gmean,test_classwise_acc\nmnist,10,cpl,0,0.5,0.6\nmnist,10,arconvl,0,0.7,0.8\n"
+GOOD_RESULTS = ("dataset,q,method,seed,test_gmean,test_classwise_acc\n"
+                "mnist,10,cpl,0,0.5,0.6\nmnist,10,arconvl,0,0.7,0.8\n")
 
 
 def good_results_and(path_in_folder, make):
@@ -633,7 +640,8 @@ PROPERTY = settings(max_examples=150, deadline=None, database=None,
 @given(data=st.data())
 def test_generated_train_command_lines_never_crash_and_refusals_write_nothing(hostile_root, data):
     out = data.draw(run_dirs(hostile_root))
-    argv = ["train", "--dataset", "mnist", "--q", "2", "--epochs", "1", "--offline", "--data-dir", hostile_root / "data"]
+    argv = ["train", "--dataset", "mnist", "--q", "2", "--epochs", "1", "--offline",
+     "--data-dir", hostile_root / "data"]
     paths = st.sampled_from(["", " ", hostile_root / "data", hostile_root / "nowhere", hostile_root / "dangling",
                              hostile_root / "finished" / "config.json"])
     for _ in range(data.draw(st.integers(0, 4))):
