@@ -57,24 +57,79 @@ def save_checkpoint(path, state):
 def read_checkpoint_header(path):
     """(epoch, configuration dict) of the checkpoint at ``path``, without loading the weights."""
     with open(path, "rb") as handle, np.load(handle) as data:  # closed even when NumPy cannot read it
-        return int(data["epoch"]), json.loads(str(data["config"]))
+        return _epoch(data), _config(data)
+
+
+def _scalar(data, name, kind):
+    value = data[name]
+    if value.shape != () or not np.issubdtype(value.dtype, kind):
+        raise ValueError(f"member {name!r} is not a scalar of type {kind.__name__} ({value.dtype} {value.shape})")
+    return value.item()
+
+
+def _epoch(data):
+    epoch = _scalar(data, "epoch", np.integer)
+    if epoch < 1:
+        raise ValueError(f"member 'epoch' is {epoch}, expected >= 1")
+    return epoch
+
+
+def _config(data):
+    config = json.loads(_scalar(data, "config", np.str_))
+    if not isinstance(config, dict):
+        raise ValueError("member 'config' is not a JSON object")
+    return config
 
 
 def load_checkpoint(path):
-    with open(path, "rb") as handle, np.load(handle) as data:
+    """The ``TrainingState`` saved at ``path``, checked for consistency (members present and of
+    their types, epochs in range); raises an exception naming what is wrong otherwise."""
+    with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
         lists = {}
         for name in _LISTS:
-            count = int(data[f"{name}.count"])
+            count = _scalar(data, f"{name}.count", np.integer)
+            if count < -1 or (count < 0 and name != "best_weights"):
+                raise ValueError(f"member '{name}.count' is {count}")
             lists[name] = None if count < 0 else [data[f"{name}.{i}"] for i in range(count)]
-        best_epoch = int(data["best_epoch"])
+        epoch = _epoch(data)
+        best_epoch = _scalar(data, "best_epoch", np.integer)
+        seconds = _scalar(data, "seconds", np.floating)
+        if not (best_epoch == -1 or 1 <= best_epoch <= epoch) or not (seconds >= 0 and np.isfinite(seconds)):
+            raise ValueError(f"best epoch {best_epoch} or seconds {seconds} out of range for epoch {epoch}")
         return TrainingState(
-            config=json.loads(str(data["config"])),
-            epoch=int(data["epoch"]),
-            seconds=float(data["seconds"]),
-            best=float(data["best"]),
+            config=_config(data),
+            epoch=epoch,
+            seconds=seconds,
+            best=_scalar(data, "best", np.floating),
             best_epoch=None if best_epoch < 0 else best_epoch,
             **lists,
         )
+
+
+def check_state_fits(model, state):
+    """Raise ``ValueError`` unless ``state`` fits ``model`` (built as the run that saved it): as
+    many weights and optimizer variables, each of the same shape. Changes nothing."""
+    expected = {
+        "weights": [w.shape for w in model.get_weights()],
+        "best_weights": [w.shape for w in model.get_weights()],
+        "optimizer": [tuple(v.shape) for v in _variables(model.optimizer)],
+        "radius_optimizer": [tuple(v.shape) for v in _variables(model.radius_optimizer)],
+    }
+    for name, shapes in expected.items():
+        values = getattr(state, name)
+        if values is None:
+            continue
+        if not all(np.issubdtype(np.asarray(value).dtype, np.number) for value in values):
+            raise ValueError(f"its {name} hold arrays that are not numbers")
+        found = [np.shape(value) for value in values]
+        if found != [tuple(shape) for shape in shapes]:
+            raise ValueError(f"its {name} ({len(found)} arrays) do not fit the model ({len(shapes)} arrays)"
+                             if len(found) != len(shapes) else
+                             f"its {name} have shapes that do not fit the model")
+
+
+def _variables(optimizer):
+    return [] if optimizer is None else optimizer.variables
 
 
 def _optimizer_values(optimizer):

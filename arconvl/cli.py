@@ -6,25 +6,17 @@ NaN or infinite loss exits with code 3 and leaves RUN_DIR/failed.json (epoch and
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from arconvl.checkpoint import read_checkpoint_header
-from arconvl.config import PRECISIONS, resolve_run_config
-from arconvl.data import TRAINABLE_DATASETS, prepare_run_data
+from arconvl.config import resolve_run_config
+from arconvl.data import prepare_run_data
 from arconvl.errors import ArconvlError, ConfigError, NumericalFault
-from arconvl.methods import METHODS, VARIANTS
-from arconvl.run_files import (
-    CHECKPOINT_FILE,
-    CONFIG_FILE,
-    RESULT_FILE,
-    check_writable_dir,
-    locked_run_dir,
-    read_config,
-    read_result,
-    write_failure,
-)
-from arconvl.run_options import read_run_options
+from arconvl.methods import METHODS
+from arconvl.run_dir import inspect_run_dir
+from arconvl.run_files import check_regular_files, check_writable_dir, locked_run_dir, write_failure
+from arconvl.run_options import RUN_DEFAULTS, RUN_OPTIONS, read_run_options
 from arconvl.stats.command import add_stats_parser
 
 
@@ -42,12 +34,31 @@ def _key_value(text):
     return key.strip(), value.strip()
 
 
+def path_argument(text):
+    """A path given on the command line; an empty one (an unset shell variable) is refused, not
+    taken for the current directory."""
+    if not text.strip() or "\0" in text:
+        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+    return Path(text)
+
+
+def _add_run_options(parser):
+    """One command-line option per ``run_options.RUN_OPTIONS`` entry, with its type, choices and help."""
+    for option in RUN_OPTIONS.values():
+        if option.kind is bool:
+            parser.add_argument(option.flag, dest=option.name, action="store_const", const=True, default=None,
+                                help=option.help)
+        else:
+            parser.add_argument(option.flag, dest=option.name, type=option.kind, choices=option.choices or None,
+                                metavar="METHOD" if option.name == "method" else None, help=option.help)
+
+
 def _method_list():
     return "\n".join(f"  {name:<18} {method.description}" for name, method in METHODS.items())
 
 
 def _add_data_arguments(parser):
-    parser.add_argument("--data-dir", type=Path, default=None, help="directory holding the standard files")
+    parser.add_argument("--data-dir", type=path_argument, default=None, help="directory holding the standard files")
     parser.add_argument("--offline", action="store_true", help="never download; fail if no local data")
 
 
@@ -69,32 +80,13 @@ def build_parser():
         epilog="methods:\n" + _method_list(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--config", type=Path, default=None, metavar="FILE",
+    train.add_argument("--config", type=path_argument, default=None, metavar="FILE",
                        help="TOML file of run options and [params]; the command line wins over it")
-    train.add_argument("--dataset", choices=TRAINABLE_DATASETS,
-                       help="required here or in --config; celeba and inaturalist2018 need --data-dir")
-    train.add_argument("--q", type=int, help="imbalance: keep 1/q of each even class (required here or in --config; "
-                       "1 for celeba and inaturalist2018)")
-    train.add_argument("--method", choices=list(METHODS), metavar="METHOD",
-                       help="one of the methods listed below (default: arconvl)")
-    train.add_argument("--seed", type=int, help="drives subsampling, split, init, shuffling (default: 0)")
-    train.add_argument("--epochs", type=int,
-                       help="default: the paper's (50; 100 on cifar10, celeba, inaturalist2018); other values "
-                       "scale the schedule")
-    train.add_argument("--subsample", type=float,
-                       help="keep this fraction of each class of every split, for quick checks (default: 1)")
-    train.add_argument("--feature-dim", type=int, dest="feature_dim",
-                       help="D, the feature dimension of the small CNN (default: 64; Fig. 3 uses 2)")
-    train.add_argument("--precision", choices=PRECISIONS,
-                       help="backbone compute precision (default float32; distances and losses stay float32)")
-    train.add_argument("--xla", action="store_const", const=True, default=None,
-                       help="compile the train and evaluation steps with XLA (default: off)")
-    train.add_argument("--variant", choices=VARIANTS,
-                       help="'code' as the authors' public code (default), 'paper' as the paper's text")
+    _add_run_options(train)
     train.add_argument("--param", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
                        help="override a method parameter, e.g. --param gamma=0.1 (repeatable)")
     _add_data_arguments(train)
-    train.add_argument("--out", type=Path, required=True, metavar="RUN_DIR", help="run directory")
+    train.add_argument("--out", type=path_argument, required=True, metavar="RUN_DIR", help="run directory")
     train.add_argument("--quiet", action="store_true", help="no per-step progress bar")
     train.set_defaults(handler=run_train)
 
@@ -107,7 +99,7 @@ def build_parser():
         "With --engine ray each run is a Ray task (a run whose worker dies is retried and resumes); "
         "RESULTS_DIR must then be on a file system that every node sees under the same path.",
     )
-    sweep.add_argument("config", type=Path, help="experiment config (TOML)")
+    sweep.add_argument("config", type=path_argument, help="experiment config (TOML)")
     sweep.add_argument("--profile", default="paper", help="'paper' (the config's top level) or a [profiles.X]")
     sweep.add_argument("--engine", choices=("local", "ray"), default="local",
                        help="'local': train processes on this machine (default); 'ray': one Ray task per run "
@@ -121,7 +113,7 @@ def build_parser():
     sweep.add_argument("--gpus-per-run", type=float, default=None, metavar="N",
                        help="ray engine: GPUs each run reserves; 0.25 lets four runs share a GPU (default 0)")
     sweep.add_argument("--shard", default="0/1", metavar="i/N", help="take runs i, i+N, i+2N, ... (0 <= i < N)")
-    sweep.add_argument("--results-dir", type=Path, default=Path("results"))
+    sweep.add_argument("--results-dir", type=path_argument, default=Path("results"))
     _add_data_arguments(sweep)
     sweep.add_argument("--dry-run", action="store_true", help="list the runs still to do and exit")
     sweep.set_defaults(handler=run_sweep_command)
@@ -135,7 +127,7 @@ def build_parser():
     report.add_argument("names", nargs="*", metavar="REPORT",
                         help=f"any of: {', '.join(REPORT_NAMES)} (default: all)")
     report.add_argument("--profile", default="paper")
-    report.add_argument("--results-dir", type=Path, default=Path("results"))
+    report.add_argument("--results-dir", type=path_argument, default=Path("results"))
     report.set_defaults(handler=run_report)
 
     add_stats_parser(commands)
@@ -154,77 +146,23 @@ def result_line(row):
     )
 
 
-def _differing(previous, config):
-    current = config.to_dict()
-    return sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
-
-
-def _check_out_dir(out, config):
-    """(finished row, resume epoch): the row when ``out`` holds this very run finished, else None;
-    the last finished epoch when it holds this run interrupted (a checkpoint), else None. Raises
-    ``ConfigError`` when ``out`` holds another run, finished or interrupted."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} exists and is not a directory")
-    finished = _read_run_file(out / RESULT_FILE, lambda: read_result(out)) if out.is_dir() else None
-    if finished is not None:
-        differing = _differing(_read_run_file(out / CONFIG_FILE, lambda: read_config(out)), config)
-        if differing:
-            raise ConfigError(
-                f"{out} holds a finished run with a different configuration ({', '.join(differing)}); "
-                "choose another --out"
-            )
-        return finished, None
-    check_writable_dir(out, "--out")  # before anything is trained or written
-    checkpoint = out / CHECKPOINT_FILE
-    if not checkpoint.exists():
-        return None, None
-    epoch, previous = _read_run_file(checkpoint, lambda: read_checkpoint_header(checkpoint))
-    differing = _differing(previous, config)
-    if differing:
-        raise ConfigError(
-            f"{out} holds an interrupted run with a different configuration ({', '.join(differing)}); "
-            "choose another --out"
-        )
-    return None, epoch
-
-
-def _read_run_file(path, read):
-    """``read()``, which reads ``path``, a file of a run directory; one that cannot be read
-    (truncated, edited, another program's) is a ``ConfigError`` naming it."""
-    try:
-        return read()
-    except Exception as error:  # noqa: BLE001 - csv, json, zipfile and NumPy raise many kinds
-        problem = " ".join(f"{type(error).__name__}: {error}".split())
-        raise ConfigError(f"{path} cannot be read ({problem}); move it away or choose another --out") from None
-
-
-RUN_DEFAULTS = {"method": "arconvl", "seed": 0, "epochs": None, "variant": "code", "subsample": 1.0,
-                "feature_dim": None, "precision": "float32", "xla": False}
-
-
 def _run_options(args):
     """Run options: the defaults, then the --config file, then the command line."""
     from_file = read_run_options(args.config) if args.config is not None else {}
     params = {**from_file.pop("params", {}), **dict(args.param)}
     options = {**RUN_DEFAULTS, **from_file}
-    options.update({key: getattr(args, key) for key in ("dataset", "q", *RUN_DEFAULTS)
-                    if getattr(args, key) is not None})
-    for key in ("dataset", "q"):
+    options.update({key: getattr(args, key) for key in RUN_OPTIONS if getattr(args, key) is not None})
+    for key in RUN_OPTIONS:
         if key not in options:
-            raise ConfigError(f"--{key} is required (on the command line or in --config)")
+            raise ConfigError(f"{RUN_OPTIONS[key].flag} is required (on the command line or in --config)")
     return options, params
 
 
 def run_train(args):
     _check_data_dir(args.data_dir)
     options, params = _run_options(args)
-    config, notes = resolve_run_config(
-        options["dataset"], options["q"], options["method"], options["seed"],
-        epochs=options["epochs"], variant=options["variant"], method_overrides=params,
-        subsample=options["subsample"], feature_dim=options["feature_dim"],
-        precision=options["precision"], xla=options["xla"],
-    )
-    finished, _ = _check_out_dir(args.out, config)
+    config, notes = resolve_run_config(**options, method_overrides=params)
+    finished, resume = inspect_run_dir(args.out, config)  # everything checked before anything is written
     if finished is not None:
         print(f"{args.out} is finished; not retraining.")
         print(result_line(finished))
@@ -235,18 +173,22 @@ def run_train(args):
     print(f"data: {config.dataset} from {splits.source}; per-class counts before the split "
           f"{list(map(int, splits.counts_before_split))}, training split {list(map(int, splits.train_counts))}")
 
-    from arconvl.training import train_run  # imported here: building a model needs Keras
+    from arconvl.training import prepare_run, train_run  # imported here: building a model needs Keras
 
+    start = prepare_run(config, splits, resume)  # a class without samples, a checkpoint not fitting the model
     with locked_run_dir(args.out):  # one process at a time trains RUN_DIR (ConfigError if busy)
-        finished, resume_epoch = _check_out_dir(args.out, config)  # again: another process may have moved it on
+        finished, now = inspect_run_dir(args.out, config)  # again: another process may have moved it on
         if finished is not None:
             print(f"{args.out} was finished by another process; not retraining.")
             print(result_line(finished))
             return 0
-        if resume_epoch is not None:
-            print(f"resuming {args.out} after epoch {resume_epoch} of {config.epochs}")
+        if _progress(now) != _progress(resume):
+            start = prepare_run(config, splits, now)
+        if now is not None:
+            print(f"resuming {args.out} after epoch {now.epoch} of {config.epochs}")
         try:
-            row = train_run(config, splits, args.out, verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
+            row = train_run(config, splits, args.out, start=start,
+                            verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
         except NumericalFault as fault:
             write_failure(args.out, fault.epoch, fault.reason)
             print(f"python -m arconvl train: run failed at {fault} (recorded in {args.out / 'failed.json'})",
@@ -254,6 +196,11 @@ def run_train(args):
             return 3
     print(result_line(row))
     return 0
+
+
+def _progress(resume):
+    """What identifies a resume point: its epoch and the seconds it had trained (None: none)."""
+    return None if resume is None else (resume.epoch, resume.state.seconds)
 
 
 SWEEP_ENGINE_OPTIONS = {"local": {"jobs": "--jobs"},
@@ -291,6 +238,10 @@ def run_sweep_command(args):
         return 0
     for folder in (results_path.parent, runs_dir):
         check_writable_dir(folder, "--results-dir")
+    if results_path.parent.is_dir():
+        name = results_path.name
+        check_regular_files(results_path.parent, (name, f"{name}.lock", f".{name}.tmp"),
+                            "move it away or choose another --results-dir")
     finished, failed = sweep(experiment, results_path, runs_dir, shard=shard, data_dir=args.data_dir,
                              offline=args.offline, **engine_options)
     print(f"{experiment.name} ({experiment.profile}): {finished} runs finished, {failed} failed; "
@@ -310,11 +261,16 @@ def run_report(args):
         raise ConfigError(f"unknown report {unknown[0]!r}; choose from {', '.join(REPORT_NAMES)}")
     folder = args.results_dir / args.profile
     results = {name: read_results(folder / f"{name}.csv")
-               for name in RESULT_EXPERIMENTS if (folder / f"{name}.csv").exists()}
+               for name in RESULT_EXPERIMENTS if os.path.lexists(folder / f"{name}.csv")}
     if not results:
         raise ConfigError(f"no results in {folder} (expected {' or '.join(f'{n}.csv' for n in RESULT_EXPERIMENTS)}); "
                           "run the sweeps first")
-    paths = write_reports(results, folder, reports=args.names or REPORT_NAMES)
+    check_writable_dir(folder, "--results-dir")
+    try:
+        paths = write_reports(results, folder, reports=args.names or REPORT_NAMES)
+    except OSError as error:  # a report's file name taken by a directory, a full disk
+        raise ConfigError(f"cannot write a report into {folder}: {error.strerror or error} "
+                          f"({error.filename})") from None
     if not paths:
         raise ConfigError(f"the results in {folder} hold no runs for {', '.join(args.names or REPORT_NAMES)}")
     for path in paths:

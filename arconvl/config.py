@@ -8,9 +8,10 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from arconvl.data.catalog import LARGE_SCALE_NAMES, TRAINABLE_DATASETS
+from arconvl.data.catalog import LARGE_SCALE_NAMES
 from arconvl.errors import ConfigError
-from arconvl.methods import VARIANTS, resolve_method
+from arconvl.methods import resolve_method
+from arconvl.run_options import PRECISIONS, RUN_DEFAULTS, check_option  # noqa: F401 - PRECISIONS re-exported
 from arconvl.schedules import scale_epoch
 
 # Per dataset: backbone, paper epochs, 1-based first epochs of the two ×0.1 decays (paper wording),
@@ -34,10 +35,6 @@ VARIANT_SETTINGS = {
     "code": {"momentum": 0.0, "pixel_scale": 1.0, "decay_delay": 1},
     "paper": {"momentum": 0.9, "pixel_scale": 1.0 / 255.0, "decay_delay": 0},
 }
-
-# Compute precision of the backbone (centers, radii, distances and losses stay float32).
-# float16 would need loss scaling shared by the two optimizers; bfloat16 has float32's range.
-PRECISIONS = ("float32", "mixed_bfloat16")
 
 PAPER_RADIUS_WARMUP_EPOCHS = 3
 DEFAULT_FEATURE_DIM = 64  # D of every backbone in the paper's experiments
@@ -90,11 +87,15 @@ class RunConfig:
 
 
 def resolve_run_config(
-    dataset, q, method, seed, *, epochs=None, variant="code", method_overrides=None, subsample=1.0,
-    feature_dim=None, precision="float32", xla=False,
+    dataset, q, method=RUN_DEFAULTS["method"], seed=RUN_DEFAULTS["seed"], *, epochs=None,
+    variant=RUN_DEFAULTS["variant"], method_overrides=None, subsample=RUN_DEFAULTS["subsample"], feature_dim=None,
+    precision=RUN_DEFAULTS["precision"], xla=RUN_DEFAULTS["xla"],
 ):
     """The paper's configuration for (dataset, q, method, seed), validated.
 
+    Every option is checked against its declaration in ``run_options.RUN_OPTIONS`` (type, range or
+    choices; booleans are not numbers), so the command line, TOML run files and sweeps refuse the
+    same values.
     ``subsample`` < 1 keeps that fraction of each class of every split (smoke runs only).
     ``feature_dim`` sets D of the small CNN (default 64; 2 draws Fig. 3); the ResNets have D = 64.
     ``precision`` ("float32" or "mixed_bfloat16") and ``xla`` (compile the train and evaluation
@@ -103,31 +104,17 @@ def resolve_run_config(
     radius warm-up move to the same fraction of training (``scale_epoch``).
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
     """
-    if dataset not in TRAINABLE_DATASETS:
-        raise ConfigError(f"unknown dataset {dataset!r}; choose from {', '.join(TRAINABLE_DATASETS)}")
-    if variant not in VARIANTS:
-        raise ConfigError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
-    if not isinstance(q, int) or q < 1:
-        raise ConfigError(f"q must be an integer >= 1, got {q!r}")
+    given = {"dataset": dataset, "q": q, "method": method, "seed": seed, "epochs": epochs, "variant": variant,
+             "subsample": subsample, "feature_dim": feature_dim, "precision": precision, "xla": xla}
+    options = {name: check_option(name, value) for name, value in given.items()}
+    dataset, q, method, seed, epochs, variant, subsample, feature_dim, precision, xla = options.values()
     if dataset in LARGE_SCALE_NAMES and q != 1:
         raise ConfigError(f"{dataset} keeps its natural imbalance: q must be 1, got {q}")
-    if not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
     defaults = DATASET_DEFAULTS[dataset]
     paper_epochs = defaults["epochs"]
     epochs = paper_epochs if epochs is None else epochs
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ConfigError(f"epochs must be an integer >= 1, got {epochs!r}")
-    if isinstance(subsample, bool) or not isinstance(subsample, (int, float)) or not 0 < subsample <= 1:
-        raise ConfigError(f"subsample must be a fraction in (0, 1], got {subsample!r}")
-    if precision not in PRECISIONS:
-        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    if not isinstance(xla, bool):
-        raise ConfigError(f"xla must be true or false, got {xla!r}")
     backbone = defaults["backbone"]
     feature_dim = DEFAULT_FEATURE_DIM if feature_dim is None else feature_dim
-    if isinstance(feature_dim, bool) or not isinstance(feature_dim, int) or feature_dim < 1:
-        raise ConfigError(f"feature_dim must be an integer >= 1, got {feature_dim!r}")
     if feature_dim != DEFAULT_FEATURE_DIM and backbone != "small_cnn":
         raise ConfigError(f"feature_dim is fixed at {DEFAULT_FEATURE_DIM} for {backbone} ({dataset}); "
                           "only the small CNN (mnist, fashion_mnist) takes another")

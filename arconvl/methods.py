@@ -143,6 +143,8 @@ def _coerce(key, value, default):
         if text in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"parameter {key!r} must be true or false, got {value!r}")
+    if isinstance(value, bool):  # a TOML true is no number (nor a string choice)
+        raise ConfigError(f"parameter {key!r} must be of type {type(default or 0.0).__name__}, got {value!r}")
     if default is None:  # an optional number, such as fixed_beta: None or "none" keeps it off
         if value is None or str(value).strip().lower() == "none":
             return None

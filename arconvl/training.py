@@ -4,6 +4,7 @@ evaluate on the test set, and write the run directory."""
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -19,11 +20,12 @@ from arconvl.callbacks import (
     StopOnNonFiniteLoss,
     evaluate_recalls,
 )
-from arconvl.checkpoint import load_checkpoint, restore_state
-from arconvl.errors import ConfigError
+from arconvl.checkpoint import check_state_fits, restore_state
+from arconvl.errors import ConfigError, DataError
 from arconvl.methods import resolve_method
 from arconvl.metrics import classwise_accuracy, g_mean
 from arconvl.model import PrototypeClassifier
+from arconvl.run_dir import ResumePoint, read_resume_point
 from arconvl.run_files import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
@@ -59,11 +61,49 @@ def build_model(config, class_counts, input_shape):
     return model
 
 
-def train_run(config, splits, run_dir, *, verbose=1):
+@dataclass
+class RunStart:
+    """What ``prepare_run`` checked and built: the model (seeded, built, nothing restored yet) and
+    the interrupted run to resume (None: a fresh run)."""
+
+    model: PrototypeClassifier
+    resume: ResumePoint | None
+
+
+def check_splits(splits):
+    """Raise ``DataError`` when a class has no training sample (its prior, weight and center
+    would be meaningless) or a split holds no sample at all."""
+    empty = [j for j, count in enumerate(splits.train_counts) if count == 0]
+    if empty:
+        raise DataError(f"class {empty[0]} has no training sample (training split "
+                        f"{list(map(int, splits.train_counts))}); every class needs at least one")
+    for split in ("val", "test"):
+        if len(splits.labels(split)) == 0:
+            raise DataError(f"the {'validation' if split == 'val' else 'test'} split holds no sample")
+
+
+def prepare_run(config, splits, resume):
+    """Everything ``train_run`` checks before it writes anything: the splits, and that the
+    checkpoint of ``resume`` (a ``run_dir.ResumePoint`` or None) fits the model it builds.
+    Raises ``ArconvlError`` (naming the file or the class); writes nothing."""
+    check_splits(splits)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, splits.train_counts, splits.input_shape)
+    if resume is not None:
+        try:
+            check_state_fits(model, resume.state)
+        except ValueError as error:
+            raise ConfigError(f"{resume.path} does not fit the model of its run ({error}); "
+                              "delete it to train afresh") from None
+    return RunStart(model, resume)
+
+
+def train_run(config, splits, run_dir, *, verbose=1, start=None):
     """Train ``config`` on ``splits`` and write ``run_dir``; returns the ``run.csv`` row (a dict).
 
     ``splits``: a ``data.Splits`` (arrays) or a ``data.large.LargeScaleSplits`` (image files),
-    as ``data.prepare_run_data`` gives them.
+    as ``data.prepare_run_data`` gives them. ``start``: ``prepare_run``'s result for this
+    directory, when the caller has checked it already.
 
     Metrics in the row are fractions in [0, 1]; ``test_*`` are those of the best-validation
     weights, ``test_*_last`` those of the last epoch.
@@ -71,29 +111,26 @@ def train_run(config, splits, run_dir, *, verbose=1):
     After every epoch the training state goes to ``run_dir/checkpoint.npz``. When ``run_dir``
     already holds one (an interrupted run of this same configuration, else ``ConfigError``), the
     run resumes after its epoch and ends as the uninterrupted run would have; the checkpoint is
-    deleted once ``run.csv`` is written.
+    deleted once ``run.csv`` is written. Every check (``prepare_run``, ``run_dir.read_resume_point``)
+    comes before the first write: a refused run leaves ``run_dir`` as it was.
     """
     started = time.perf_counter()
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     checkpoint_path = run_dir / CHECKPOINT_FILE
-    state = load_checkpoint(checkpoint_path) if checkpoint_path.exists() else None
-    if state is not None and state.config != json.loads(config.to_json()):
-        raise ConfigError(f"{checkpoint_path} is of another configuration; choose another run directory")
+    if start is None:
+        start = prepare_run(config, splits, read_resume_point(run_dir, config))
+    model, state = start.model, start.resume and start.resume.state
+    # Every check is done: from here on the run writes.
+    run_dir.mkdir(parents=True, exist_ok=True)
     clear_failure(run_dir)
     write_config(run_dir, config)
-    keras.utils.set_random_seed(config.seed)
 
     num_classes = len(splits.train_counts)
-    model = build_model(config, splits.train_counts, splits.input_shape)
     history_file = HistoryFile(run_dir / HISTORY_FILE)
     best = BestWeights(str(run_dir / WEIGHTS_FILE))
     done = 0  # finished epochs
     if state is not None:
-        try:
-            history_file.resume(state.epoch)  # drops a row written after the checkpoint
-        except ValueError as error:
-            raise ConfigError(f"{error}; delete {checkpoint_path} to train {run_dir} afresh") from None
+        history_file.resume(start.resume.history_rows)  # drops a row written after the checkpoint
         best.resume(model, state.best, state.best_epoch, state.best_weights)
         restore_state(model, state)
         done, started = state.epoch, started - state.seconds

@@ -143,6 +143,13 @@ def with_out(prepare, *extra):
     return build
 
 
+def finished_row(config, **changes):
+    """A ``run.csv`` row of ``config`` as ``train`` writes it (metrics of 0.5), with ``changes``."""
+    metrics = {"best_epoch": 1, "val_gmean": 0.5, "test_gmean": 0.5, "test_classwise_acc": 0.5,
+               "test_gmean_last": 0.5, "test_classwise_acc_last": 0.5}
+    return {**config.flat(), **metrics, **changes}
+
+
 def finished_run(seed, config_text=None):
     """tmp/out holding a finished run (config.json, run.csv) of mnist q=2 arconvl with ``seed``,
     its config.json replaced by ``config_text`` when given."""
@@ -150,7 +157,7 @@ def finished_run(seed, config_text=None):
         out.mkdir()
         config, _ = resolve_run_config("mnist", 2, "arconvl", seed, epochs=1)
         write_config(out, config)
-        write_result(out, {"dataset": "mnist", "q": 2, "method": "arconvl", "seed": seed, "test_gmean": 0.5})
+        write_result(out, finished_row(config))
         if config_text is not None:
             (out / "config.json").write_text(config_text)
     return prepare
@@ -254,18 +261,19 @@ TRAIN_ARGUMENTS = [
      "parameter 'class_weight' of 'focal' must be one of none, inverse_frequency"),
     ("parameter of another method", lambda t: train(t, "--method", "cpl", "--param", "gamma=0.1"),
      "method 'cpl' has no parameter 'gamma'"),
-    ("q = 0", lambda t: train(t, "--q", "0"), "q must be an integer >= 1, got 0"),
-    ("negative q", lambda t: train(t, "--q", "-5"), "q must be an integer >= 1, got -5"),
+    ("q = 0", lambda t: train(t, "--q", "0"), "'q' must be an integer from 1 to 1000000, got 0"),
+    ("negative q", lambda t: train(t, "--q", "-5"), "'q' must be an integer from 1 to 1000000, got -5"),
     ("q not an integer", lambda t: train(t, "--q", "ten"), "invalid int value: 'ten'"),
     ("fractional q", lambda t: train(t, "--q", "2.5"), "invalid int value: '2.5'"),
-    ("negative seed", lambda t: train(t, "--seed", "-1"), "seed must be an integer >= 0, got -1"),
-    ("epochs = 0", lambda t: train(t, "--epochs", "0"), "epochs must be an integer >= 1, got 0"),
-    ("negative epochs", lambda t: train(t, "--epochs", "-3"), "epochs must be an integer >= 1, got -3"),
-    ("subsample = 0", lambda t: train(t, "--subsample", "0"), "subsample must be a fraction in (0, 1], got 0.0"),
-    ("subsample > 1", lambda t: train(t, "--subsample", "1.5"), "subsample must be a fraction in (0, 1], got 1.5"),
-    ("negative subsample", lambda t: train(t, "--subsample", "-0.1"), "subsample must be a fraction in (0, 1]"),
-    ("subsample nan", lambda t: train(t, "--subsample", "nan"), "subsample must be a fraction in (0, 1], got nan"),
-    ("feature dim 0", lambda t: train(t, "--feature-dim", "0"), "feature_dim must be an integer >= 1, got 0"),
+    ("negative seed", lambda t: train(t, "--seed", "-1"), "'seed' must be an integer from 0 to 4294967295, got -1"),
+    ("epochs = 0", lambda t: train(t, "--epochs", "0"), "'epochs' must be an integer from 1 to 10000, got 0"),
+    ("negative epochs", lambda t: train(t, "--epochs", "-3"), "'epochs' must be an integer from 1 to 10000, got -3"),
+    ("subsample = 0", lambda t: train(t, "--subsample", "0"), "'subsample' must be a number in (0, 1], got 0.0"),
+    ("subsample > 1", lambda t: train(t, "--subsample", "1.5"), "'subsample' must be a number in (0, 1], got 1.5"),
+    ("negative subsample", lambda t: train(t, "--subsample", "-0.1"), "'subsample' must be a number in (0, 1]"),
+    ("subsample nan", lambda t: train(t, "--subsample", "nan"), "'subsample' must be a number in (0, 1], got nan"),
+    ("feature dim 0", lambda t: train(t, "--feature-dim", "0"),
+     "'feature_dim' must be an integer from 1 to 4096, got 0"),
     ("feature dim on a ResNet", lambda t: train(t, "--feature-dim", "2", dataset="svhn"),
      "feature_dim is fixed at 64 for resnet44 (svhn)"),
     ("no dataset", lambda t: ["train", "--q", "2", "--out", t / "out"], "--dataset is required"),
@@ -282,16 +290,23 @@ TRAIN_CONFIG_FILES = [
     ("malformed TOML", with_config("dataset = 'mnist'\nq = \n"), "is not valid TOML"),
     ("TOML not UTF-8", with_config(b"dataset = 'mnist'\nq = 2\n# \xff\xfe\n"), "is not valid TOML: not UTF-8"),
     ("unknown key", with_config("dataset = 'mnist'\nq = 2\nlearning_rate = 0.3\n"), "unknown key 'learning_rate'"),
-    ("q a string", with_config("dataset = 'mnist'\nq = 'ten'\n"), "'q' must be int, got 'ten'"),
-    ("q a float", with_config("dataset = 'mnist'\nq = 2.5\n"), "'q' must be int, got 2.5"),
-    ("q a boolean", with_config("dataset = 'mnist'\nq = true\n"), "'q' must be int, got True"),
-    ("seed a list", with_config("dataset = 'mnist'\nq = 2\nseed = [0]\n"), "'seed' must be int, got [0]"),
-    ("subsample a string", with_config("dataset = 'mnist'\nq = 2\nsubsample = 'half'\n"), "'subsample' must be float"),
+    ("q a string", with_config("dataset = 'mnist'\nq = 'ten'\n"),
+     "'q' must be an integer from 1 to 1000000, got 'ten'"),
+    ("q a float", with_config("dataset = 'mnist'\nq = 2.5\n"), "'q' must be an integer from 1 to 1000000, got 2.5"),
+    ("q a boolean", with_config("dataset = 'mnist'\nq = true\n"), "'q' must be an integer from 1 to 1000000, got True"),
+    ("seed a list", with_config("dataset = 'mnist'\nq = 2\nseed = [0]\n"),
+     "'seed' must be an integer from 0 to 4294967295, got [0]"),
+    ("subsample a string", with_config("dataset = 'mnist'\nq = 2\nsubsample = 'half'\n"),
+     "'subsample' must be a number in (0, 1], got 'half'"),
     ("params not a table", with_config("dataset = 'mnist'\nq = 2\nparams = 3\n"), "'params' must be a table"),
-    ("dataset unknown", with_config("dataset = 'imagenet'\nq = 2\n"), "unknown dataset 'imagenet'"),
-    ("method unknown", with_config("dataset = 'mnist'\nq = 2\nmethod = 'softmax'\n"), "unknown method 'softmax'"),
-    ("variant unknown", with_config("dataset = 'mnist'\nq = 2\nvariant = 'mine'\n"), "unknown variant 'mine'"),
-    ("negative q in config", with_config("dataset = 'mnist'\nq = -1\n"), "q must be an integer >= 1, got -1"),
+    ("dataset unknown", with_config("dataset = 'imagenet'\nq = 2\n"),
+     "'dataset' must be one of mnist, fashion_mnist, svhn, cifar10, celeba, inaturalist2018, got 'imagenet'"),
+    ("method unknown", with_config("dataset = 'mnist'\nq = 2\nmethod = 'softmax'\n"),
+     "'method' must be one of cpl, gcpl, focal, cb, cb_focal, affinity, la, arconvl, arconvl_beta0"),
+    ("variant unknown", with_config("dataset = 'mnist'\nq = 2\nvariant = 'mine'\n"),
+     "'variant' must be one of code, paper, got 'mine'"),
+    ("negative q in config", with_config("dataset = 'mnist'\nq = -1\n"),
+     "'q' must be an integer from 1 to 1000000, got -1"),
     ("parameter unknown", with_config("dataset = 'mnist'\nq = 2\n[params]\ndelta = 1\n"), "has no parameter 'delta'"),
     ("parameter ill-typed", with_config("dataset = 'mnist'\nq = 2\n[params]\ngamma = 'big'\n"),
      "parameter 'gamma' must be of type float, got 'big'"),
@@ -369,14 +384,15 @@ DATA_FILES = [
 OUTPUT_DIRECTORY = [
     ("--out under a regular file", lambda t: train(t, "--out", a_regular_file(t) / "out"),
      "/file/out cannot be created: "),
-    ("--out a regular file", lambda t: train(t, "--out", a_regular_file(t)), "exists and is not a directory"),
+    ("--out a regular file", lambda t: train(t, "--out", a_regular_file(t)), "/file is not a directory"),
     ("--out holds another finished run", with_out(finished_run(seed=5)),
      "holds a finished run with a different configuration (seed)"),
     ("--out holds another interrupted run", with_out(interrupted_run(seed=5)),
      "holds an interrupted run with a different configuration (seed)"),
     ("--out holds a corrupt checkpoint", with_out(out_file(CHECKPOINT_FILE, b"PK\x03\x04 not a zip")),
      "checkpoint.npz cannot be read (BadZipFile"),
-    ("--out holds an empty run.csv", with_out(out_file("run.csv", b"")), "run.csv cannot be read (IndexError"),
+    ("--out holds an empty run.csv", with_out(out_file("run.csv", b"")),
+     "run.csv cannot be read (ValueError: 0 rows, expected 1)"),
     ("--out holds a corrupt config.json", with_out(finished_run(seed=0, config_text="{not json")),
      "config.json cannot be read (JSONDecodeError"),
 ]
@@ -396,9 +412,10 @@ SWEEPS = [
     ("sweep q = 0", sweep(("qs = [2]", "qs = [0]")), "'qs' has a bad entry 0"),
     ("sweep negative seed", sweep(("seeds = [0]", "seeds = [-1]")), "'seeds' has a bad entry -1"),
     ("sweep repeated seed", sweep(("seeds = [0]", "seeds = [0, 0]")), "'seeds' repeats an entry"),
-    ("sweep epochs = 0", sweep(("epochs = 1", "epochs = 0")), "'epochs' must be an integer >= 1, got 0"),
-    ("sweep epochs a string", sweep(("epochs = 1", "epochs = '1'")), "'epochs' must be an integer >= 1, got '1'"),
-    ("sweep subsample > 1", sweep(("epochs = 1", "subsample = 2")), "'subsample' must be a fraction in (0, 1]"),
+    ("sweep epochs = 0", sweep(("epochs = 1", "epochs = 0")), "'epochs' must be an integer from 1 to 10000, got 0"),
+    ("sweep epochs a string", sweep(("epochs = 1", "epochs = '1'")),
+     "'epochs' must be an integer from 1 to 10000, got '1'"),
+    ("sweep subsample > 1", sweep(("epochs = 1", "subsample = 2")), "'subsample' must be a number in (0, 1], got 2"),
     ("sweep unknown variant", sweep(("epochs = 1", "variant = 'mine'")), "'variant' must be one of code, paper"),
     ("sweep bad name", sweep(('name = "tiny"', 'name = "a b"')), "'name' must be a simple identifier"),
     ("sweep parameter unknown", sweep(("gamma = 0.1", "delta = 1")), "method 'arconvl' has no parameter 'delta'"),

@@ -127,9 +127,9 @@ def test_finished_run_with_another_config_is_refused(finished_run):
     [
         ({"--dataset": "imagenet"}, "invalid choice: 'imagenet'"),
         ({"--method": "softmax"}, "invalid choice: 'softmax'"),
-        ({"--q": "0"}, "q must be an integer >= 1"),
+        ({"--q": "0"}, "'q' must be an integer from 1 to 1000000"),
         ({"--q": "ten"}, "invalid int value: 'ten'"),
-        ({"--epochs": "-3"}, "epochs must be an integer >= 1"),
+        ({"--epochs": "-3"}, "'epochs' must be an integer from 1 to 10000"),
         ({"--data-dir": "/nonexistent/data"}, "does not exist"),
         ({"--param": "gamma"}, "expected KEY=VALUE"),
         ({"--param": "delta=1"}, "has no parameter 'delta'"),

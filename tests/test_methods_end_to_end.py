@@ -50,7 +50,7 @@ def test_options_from_a_config_file_with_the_command_line_winning(tiny_data, tmp
     "content, message",
     [
         ('dataset = "mnist"\nq = 2\nlearning_rate = 1\n', "unknown key 'learning_rate'"),
-        ('dataset = "mnist"\nq = "two"\n', "'q' must be int"),
+        ('dataset = "mnist"\nq = "two"\n', "'q' must be an integer from 1"),
         ('dataset = "mnist"\nq = 2\n[params]\nnope = 1\n', "has no parameter 'nope'"),
         ('dataset = "mnist"\nq = 2\nmethod = "cb"\n[params]\nbeta = "high"\n', "'beta' must be of type float"),
         ("dataset = \n", "not valid TOML"),

@@ -309,7 +309,7 @@ def test_concurrent_processes_appending_to_one_results_file_lose_nothing(tmp_pat
         assert process.exitcode == 0
     rows = read_result_rows(path)
     assert sorted(run_key(row) for row in rows) == sorted(
-        ("mnist", str(w), "m", str(i)) for w in range(writers) for i in range(count))
+        ("mnist", w, "m", i) for w in range(writers) for i in range(count))
     for row in rows:
         writer, seed = row["q"], row["seed"]
         assert row[f"param.w{writer}"] == f"{writer}/{seed}"
@@ -420,7 +420,7 @@ def test_a_sweep_goes_on_past_a_run_with_a_nan_loss(tiny_data, tmp_path, capsys)
     assert "1 runs finished, 1 failed" in out
     assert "failed: mnist-q2-arconvl-s0 (exit 3): python -m arconvl train: run failed at epoch 1: non-finite" in err
     (row,) = read_result_rows(results / "paper" / "nan.csv")
-    assert run_key(row) == ("mnist", "2", "cpl", "0")
+    assert run_key(row) == ("mnist", 2, "cpl", 0)
     failed_dir = results / "paper" / "runs" / "nan" / "mnist-q2-arconvl-s0"
     failure = json.loads((failed_dir / "failed.json").read_text())
     assert failure["epoch"] == 1 and "nan" in failure["reason"]

@@ -158,10 +158,12 @@ def test_history_keeps_exactly_the_checkpointed_epochs(tmp_path):
     path = tmp_path / "history.csv"
     path.write_text("epoch,loss\n1,0.5\n2,0.25\n3,0.125\n")
     history = HistoryFile(path)
-    history.resume(2)  # epoch 3's row came after the last checkpoint
+    rows = history.rows_up_to(2)  # epoch 3's row came after the last checkpoint
+    assert path.read_text() == "epoch,loss\n1,0.5\n2,0.25\n3,0.125\n"  # reading writes nothing
+    history.resume(rows)
     assert path.read_text() == "epoch,loss\n1,0.5\n2,0.25\n"
     history.append({"epoch": 3, "loss": 0.1})
     assert [row["epoch"] for row in read_rows(path)] == ["1", "2", "3"]
     path.write_text("epoch,loss\n1,0.5\n")
     with pytest.raises(ValueError, match="does not hold epochs 1 to 2"):
-        HistoryFile(path).resume(2)
+        HistoryFile(path).rows_up_to(2)

@@ -79,7 +79,7 @@ def test_ray_writes_the_rows_of_the_local_engine_and_skips_finished_runs(local_r
     on_ray = rows(results)
     key = lambda row: (row["q"], row["method"], row["seed"])  # noqa: E731
     assert sorted(on_ray, key=key) == sorted(rows(tmp_path / "local.csv"), key=key)
-    assert sorted(map(key, on_ray)) == sorted((run.result_key[1], run.method, str(run.seed))
+    assert sorted(map(key, on_ray)) == sorted((str(run.q), run.method, str(run.seed))
                                               for run in experiment.runs())
     assert {row["experiment"] for row in on_ray} == {"tiny"}
 

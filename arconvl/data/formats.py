@@ -12,6 +12,7 @@ turns a malformed file into a one-line ``DataError`` that names the file.
 
 import contextlib
 import gzip
+import math
 import pickle
 import struct
 from pathlib import Path
@@ -63,6 +64,8 @@ def checked(images, labels, where):
         _fail(where, f"expected integer labels of shape (N,), found {labels.dtype} {labels.shape}")
     if len(labels) != len(images):
         _fail(where, f"{len(images)} images but {len(labels)} labels")
+    if not len(images):
+        _fail(where, "no images")
     if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
         _fail(where, f"labels out of range 0..{NUM_CLASSES - 1} (found {labels.min()}..{labels.max()})")
     return images, labels.astype(np.int32)
@@ -91,7 +94,9 @@ def read_idx(path, magic):
     if len(data) < header_size:
         _fail(path, f"truncated IDX file ({len(data)} bytes, the header alone needs {header_size})")
     dims = struct.unpack(f">{ndim}I", data[4:header_size])
-    needed = int(np.prod(dims))
+    if 0 in dims:
+        _fail(path, f"IDX header announces shape {tuple(dims)}: no data")
+    needed = math.prod(dims)  # a Python int: no wrap-around past 2**64
     if len(data) - header_size != needed:
         _fail(path, f"IDX header announces shape {tuple(dims)} ({needed} bytes) "
                     f"but the file holds {len(data) - header_size} data bytes")

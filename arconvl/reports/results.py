@@ -34,6 +34,8 @@ def read_results(path, required=REQUIRED_COLUMNS):
         raise DataError(f"results file {path} does not exist") from None
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise DataError(f"results file {path} is not a readable CSV: {error}") from None
+    except OSError as error:  # a directory, a link loop, no permission
+        raise DataError(f"results file {path} cannot be read: {error.strerror or error}") from None
     return check_results(frame, required=required, source=str(path))
 
 
@@ -69,7 +71,7 @@ def check_results(frame, required=REQUIRED_COLUMNS, source="results"):
             frame[column] = values.astype("float64")
     for column in ("dataset", "method"):
         if column in frame.columns:
-            frame[column] = frame[column].astype(str)
+            frame[column] = frame[column].astype(str).str.strip()  # " cpl" (a spreadsheet's) is cpl
     return frame
 
 

@@ -17,20 +17,24 @@
     datasets = ["fashion_mnist"]
     epochs = 1
 
-Every key is checked once, here; an unknown key or a bad value raises ``ConfigError`` naming it.
+Every key is checked here, before any run starts, against the same declarations as ``train``'s
+options (``run_options.RUN_OPTIONS``: types, ranges, choices; booleans are no numbers), and every
+run of the grid is resolved as ``train`` would resolve it; an unknown key or a bad value raises
+``ConfigError`` naming it.
 """
 
 import itertools
 from dataclasses import dataclass, field
 
-from arconvl.config import PRECISIONS
-from arconvl.data import TRAINABLE_DATASETS
+from arconvl.config import resolve_run_config
 from arconvl.errors import ConfigError
-from arconvl.methods import METHODS, VARIANTS, resolve_method
+from arconvl.run_options import RUN_DEFAULTS, RUN_OPTIONS, check_option
 from arconvl.toml_file import read_toml
 
-GRID_KEYS = ("methods", "datasets", "qs", "seeds")
-SETTING_KEYS = ("variant", "epochs", "subsample", "precision", "xla", "params")
+GRID_OPTIONS = {"methods": "method", "datasets": "dataset", "qs": "q", "seeds": "seed"}  # list key → run option
+GRID_KEYS = tuple(GRID_OPTIONS)
+SETTING_OPTIONS = ("variant", "epochs", "subsample", "precision", "xla")  # one value for every run
+SETTING_KEYS = (*SETTING_OPTIONS, "params")
 TOP_LEVEL_KEYS = ("name", "description", *GRID_KEYS, *SETTING_KEYS, "profiles")
 
 
@@ -56,19 +60,23 @@ class RunSpec:
 
     @property
     def result_key(self):
-        """(dataset, q, method, seed) as strings, as ``results_file.run_key`` reads them from a row."""
-        return (self.dataset, str(self.q), self.method, str(self.seed))
+        """(dataset, q, method, seed) typed, as ``results_file.run_key`` reads them from a row."""
+        return (self.dataset, self.q, self.method, self.seed)
+
+    def options(self):
+        """The run options (``run_options.RUN_OPTIONS`` names) of this run."""
+        return {"dataset": self.dataset, "q": self.q, "method": self.method, "seed": self.seed,
+                **{name: getattr(self, name) for name in SETTING_OPTIONS}}
 
     def train_arguments(self):
-        """The ``python -m arconvl train`` options of this run (without --out / --data-dir)."""
-        args = ["--dataset", self.dataset, "--q", str(self.q), "--method", self.method,
-                "--seed", str(self.seed), "--variant", self.variant, "--subsample", repr(self.subsample)]
-        if self.epochs is not None:
-            args += ["--epochs", str(self.epochs)]
-        if self.precision != "float32":
-            args += ["--precision", self.precision]
-        if self.xla:
-            args.append("--xla")
+        """The ``python -m arconvl train`` options of this run (without --out / --data-dir); a
+        default precision or XLA setting is left out."""
+        args = []
+        for name, value in self.options().items():
+            if value is None or (name in ("precision", "xla") and value == RUN_DEFAULTS[name]):
+                continue
+            flag = RUN_OPTIONS[name].flag
+            args += [flag] if value is True else [flag, repr(value) if isinstance(value, float) else str(value)]
         for key, value in sorted(self.params.items()):
             args += ["--param", f"{key}={str(value).lower() if isinstance(value, bool) else value}"]
         return args
@@ -101,53 +109,46 @@ class Experiment:
         ]
 
 
-def _list_of(where, key, value, kind, check):
+def _checked(where, name, value):
+    """``check_option(name, value)`` with ``where`` in its error."""
+    try:
+        return check_option(name, value)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _list_of(where, key, value):
+    """The entries of grid list ``key``, each checked as its run option."""
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{where}: {key!r} must be a non-empty list")
     for item in value:
-        if not isinstance(item, kind) or isinstance(item, bool) or not check(item):
-            raise ConfigError(f"{where}: {key!r} has a bad entry {item!r}")
+        try:
+            check_option(GRID_OPTIONS[key], item)
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {key!r} has a bad entry {item!r} ({error})") from None
     if len(set(value)) != len(value):
         raise ConfigError(f"{where}: {key!r} repeats an entry")
     return tuple(value)
 
 
 def _validated(where, settings):
-    """Type- and range-check the merged settings of one profile."""
-    checked = {
-        "methods": _list_of(where, "methods", settings.get("methods"), str, lambda m: m in METHODS),
-        "datasets": _list_of(where, "datasets", settings.get("datasets"), str, lambda d: d in TRAINABLE_DATASETS),
-        "qs": _list_of(where, "qs", settings.get("qs"), int, lambda q: q >= 1),
-        "seeds": _list_of(where, "seeds", settings.get("seeds"), int, lambda s: s >= 0),
-    }
-    variant = settings.get("variant", "code")
-    if variant not in VARIANTS:
-        raise ConfigError(f"{where}: 'variant' must be one of {', '.join(VARIANTS)}, got {variant!r}")
-    epochs = settings.get("epochs")
-    if epochs is not None and (not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1):
-        raise ConfigError(f"{where}: 'epochs' must be an integer >= 1, got {epochs!r}")
-    subsample = settings.get("subsample", 1.0)
-    if isinstance(subsample, bool) or not isinstance(subsample, (int, float)) or not 0 < subsample <= 1:
-        raise ConfigError(f"{where}: 'subsample' must be a fraction in (0, 1], got {subsample!r}")
+    """Type- and range-check the merged settings of one profile, then resolve every run of its grid."""
+    checked = {key: _list_of(where, key, settings.get(key)) for key in GRID_KEYS}
+    checked.update({name: _checked(where, name, settings.get(name)) for name in SETTING_OPTIONS})
     params = settings.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError(f"{where}: 'params' must hold one table per method, e.g. [params.cb_focal]")
-    for method, overrides in params.items():
+    for method in params:
         if method not in checked["methods"]:
             raise ConfigError(f"{where}: [params.{method}] names a method that is not in 'methods'")
-        for dataset in checked["datasets"]:
-            try:
-                resolve_method(method, dataset=dataset, variant=variant, overrides=overrides)
-            except ConfigError as error:
-                raise ConfigError(f"{where}: [params.{method}]: {error}") from None
-    precision = settings.get("precision", "float32")
-    if precision not in PRECISIONS:
-        raise ConfigError(f"{where}: 'precision' must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    xla = settings.get("xla", False)
-    if not isinstance(xla, bool):
-        raise ConfigError(f"{where}: 'xla' must be true or false, got {xla!r}")
-    return {**checked, "variant": variant, "epochs": epochs, "subsample": float(subsample), "params": params,
-            "precision": precision, "xla": xla}
+    for method, dataset, q in itertools.product(checked["methods"], checked["datasets"], checked["qs"]):
+        try:  # as `train` will: a q for a large-scale set, a parameter of the wrong type, ...
+            resolve_run_config(dataset, q, method, checked["seeds"][0], method_overrides=params.get(method),
+                               **{name: checked[name] for name in SETTING_OPTIONS})
+        except ConfigError as error:
+            table = f"[params.{method}]: " if method in params else ""
+            raise ConfigError(f"{where}: {table}{error} ({dataset} q={q} {method})") from None
+    return {**checked, "params": params}
 
 
 def load_experiment(path, profile="paper"):

@@ -3,13 +3,17 @@ and ``profile`` in front), shared safely by concurrent writers.
 
 Every append happens under an exclusive lock on a side file and rewrites the CSV through a
 temporary file and a rename, so readers never see a partial row and rows with new columns
-(another method's parameters) widen the header instead of breaking it.
+(another method's parameters) widen the header instead of breaking it. Runs are told apart by
+typed keys: a spreadsheet that rewrote q = 10 as ``10.0`` or seed 0 as `` 0`` names the same run.
 """
 
 import csv
+import os
 from pathlib import Path
 
 from arconvl.errors import DataError
+
+ADVICE = "move it away or choose another --results-dir"
 from arconvl.run_files import file_lock, read_csv_rows, rows_to_csv, write_atomically
 
 KEY_COLUMNS = ("dataset", "q", "method", "seed")
@@ -19,23 +23,37 @@ def read_result_rows(path):
     """All rows of a results CSV (a list of dicts of strings); [] when it does not exist yet.
     Raises ``DataError`` when the file is not a results CSV (no key columns, not UTF-8 text)."""
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         return []
     try:
         rows = read_csv_rows(path)
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise DataError(f"{path} is not a results CSV ({error}); move it away or choose another "
-                        "--results-dir") from None
+    except (UnicodeDecodeError, csv.Error, OSError) as error:
+        problem = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise DataError(f"{path} is not a results CSV ({problem}); {ADVICE}") from None
     missing = [column for column in KEY_COLUMNS if rows and column not in rows[0]]
     if missing:
-        raise DataError(f"{path} is not a results CSV (no column {missing[0]!r}); move it away or choose "
-                        "another --results-dir")
+        raise DataError(f"{path} is not a results CSV (no column {missing[0]!r}); {ADVICE}")
+    for line, row in enumerate(rows, start=2):
+        try:
+            run_key(row)
+        except (TypeError, ValueError, AttributeError):
+            cells = ", ".join(f"{column}={row.get(column)!r}" for column in KEY_COLUMNS)
+            raise DataError(f"{path}, line {line}: not a run's key ({cells}); {ADVICE}") from None
     return rows
 
 
+def _whole_number(cell):
+    """An integer cell as an int: ``10``, `` 10`` and ``10.0`` alike; ``ValueError`` otherwise."""
+    value = float(cell)
+    if not value.is_integer():
+        raise ValueError(f"{cell!r} is not a whole number")
+    return int(value)
+
+
 def run_key(row):
-    """(dataset, q, method, seed) of a row, as strings."""
-    return tuple(str(row[column]) for column in KEY_COLUMNS)
+    """(dataset, q, method, seed) of a row, typed: names stripped of spaces, q and seed as ints."""
+    dataset, q, method, seed = (row[column] for column in KEY_COLUMNS)
+    return str(dataset).strip(), _whole_number(q), str(method).strip(), _whole_number(seed)
 
 
 def append_result(path, row):
