@@ -232,7 +232,7 @@ def progress_bar(total, label, enabled=True):
     try:
         yield update
     finally:
-        if done[0] < total:  # stopped short (an error): end the bar's line
+        if total is not None and done[0] < total:  # stopped short (an error): end the bar's line
             sys.stderr.write("\n")
 
 
