@@ -1,16 +1,34 @@
-"""Feature extractors f(x) of SPEC §1: the small CNN and the ResNet family (depth 44 / 56)."""
+"""Feature extractors f(x): the paper's small CNN and ResNet family (SPEC §1), at any input size
+and any ResNet depth 6n + 2, and ``keras.applications`` backbones (ResNet50V2, EfficientNetB0) with
+weights none, ImageNet's or a file, for a user's own images.
+
+Names (``build_backbone``): ``small_cnn``, ``resnetN`` (N = 6n + 2: 20, 32, 44, 56, …),
+``resnet50v2``, ``efficientnetb0``.
+"""
+
+import re
+from pathlib import Path
 
 import keras
 from keras import layers
 
 from arconvl.errors import ConfigError
 
+SMALL_CNN_MIN_SIDE = 4  # two 2×2 max-poolings
+APPLICATION_MIN_SIDE = 32  # keras.applications without their top
+IMAGENET = "imagenet"
+BACKBONE_NAMES_HELP = "small_cnn, resnetN (N = 6n + 2: 20, 32, 44, 56, ...), resnet50v2, efficientnetb0"
+
 
 def small_cnn(input_shape, feature_dim=64):
     """MNIST / Fashion-MNIST backbone: conv32-conv32-maxpool-conv64-conv64-maxpool → dense(D) → BN.
 
-    3×3 convolutions, same padding, ReLU, He-uniform; the batch-norm output is f(x).
+    3×3 convolutions, same padding, ReLU, He-uniform; the batch-norm output is f(x). Any image
+    of at least 4×4 pixels.
     """
+    if min(input_shape[:2]) < SMALL_CNN_MIN_SIDE:
+        raise ConfigError(f"small_cnn needs images of at least {SMALL_CNN_MIN_SIDE}×{SMALL_CNN_MIN_SIDE} pixels, "
+                          f"got {input_shape[0]}×{input_shape[1]}")
     inputs = keras.Input(shape=input_shape)
     x = inputs
     for filters in (32, 64):
@@ -42,10 +60,11 @@ def _residual_block(x, filters, strides):
 def resnet(input_shape, depth):
     """ResNet of the public code: stem conv(16) → BN → ELU; 3 stacks of (depth − 2)/6 blocks with
     16/32/64 filters (stride 2 and a 1×1 projection at the start of stacks 2 and 3); ELU → global
-    average pooling. The 64-d pooled vector is f(x), so D = 64.
+    average pooling. The 64-d pooled vector is f(x), so D = 64. Any depth 6n + 2 (n ≥ 1), any
+    image size (the strides round up).
     """
-    if (depth - 2) % 6 != 0:
-        raise ConfigError(f"ResNet depth must be 6n + 2 (e.g. 44, 56), got {depth}")
+    if depth < 8 or (depth - 2) % 6 != 0:
+        raise ConfigError(f"ResNet depth must be 6n + 2 with n >= 1 (e.g. 20, 32, 44, 56), got {depth}")
     blocks_per_stack = (depth - 2) // 6
     inputs = keras.Input(shape=input_shape)
     x = _conv(16)(inputs)
@@ -60,15 +79,69 @@ def resnet(input_shape, depth):
     return keras.Model(inputs, features, name=f"resnet{depth}")
 
 
-BACKBONES = {
-    "small_cnn": lambda input_shape, feature_dim: small_cnn(input_shape, feature_dim),
-    "resnet44": lambda input_shape, feature_dim: resnet(input_shape, 44),
-    "resnet56": lambda input_shape, feature_dim: resnet(input_shape, 56),
+# keras.applications backbones: the constructor and the affine map from raw 0–255 pixels to the
+# input range its ImageNet weights expect (ResNet50V2: [−1, 1]; EfficientNetB0 rescales inside).
+APPLICATIONS = {
+    "resnet50v2": (keras.applications.ResNet50V2, 1.0 / 127.5, -1.0),
+    "efficientnetb0": (keras.applications.EfficientNetB0, 1.0, 0.0),
 }
 
 
-def build_backbone(name, input_shape, feature_dim=64):
-    """The backbone ``name`` for images of ``input_shape``; ResNets ignore ``feature_dim`` (D = 64)."""
-    if name not in BACKBONES:
-        raise ConfigError(f"unknown backbone {name!r}; choose from {', '.join(BACKBONES)}")
-    return BACKBONES[name](input_shape, feature_dim)
+def check_weights(weights):
+    """None (random initialisation), "imagenet" or an existing file; ``ConfigError`` otherwise.
+    "none" (any case) is None."""
+    if weights is None or str(weights).lower() == "none":
+        return None
+    if weights == IMAGENET:
+        return IMAGENET
+    if not Path(weights).is_file():
+        raise ConfigError(f"backbone weights must be none, imagenet or an existing file; {weights} is no file")
+    return str(weights)
+
+
+def application(name, input_shape, feature_dim=64, weights=None, pixel_scale=1.0):
+    """``keras.applications`` backbone ``name`` without its top, global average pooling, then
+    dense(D) → BN as the small CNN's head. Inputs are raw pixels × ``pixel_scale``; a rescaling
+    layer maps them to the range the application expects. ``weights``: None, "imagenet" (Keras
+    downloads them once into ~/.keras/models) or a weights file of the application without top.
+    """
+    constructor, scale, offset = APPLICATIONS[name]
+    weights = check_weights(weights)
+    if min(input_shape[:2]) < APPLICATION_MIN_SIDE:
+        raise ConfigError(f"{name} needs images of at least {APPLICATION_MIN_SIDE}×{APPLICATION_MIN_SIDE} pixels, "
+                          f"got {input_shape[0]}×{input_shape[1]}")
+    if weights == IMAGENET and input_shape[-1] != 3:
+        raise ConfigError(f"{name}'s ImageNet weights need 3-channel images, got {input_shape[-1]} channel(s)")
+    try:
+        base = constructor(include_top=False, weights=weights, input_shape=tuple(input_shape), pooling="avg")
+    except Exception as exc:  # noqa: BLE001 - a failed download is a bare Exception, a bad file a ValueError/OSError
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        if weights == IMAGENET:
+            raise ConfigError(f"{name}: the ImageNet weights are not in the Keras cache (~/.keras/models) and could "
+                              f"not be downloaded ({reason}); download them on a connected machine, or give a weights "
+                              "file") from exc
+        if weights is not None:
+            raise ConfigError(f"{name}: cannot load backbone weights {weights} ({reason})") from exc
+        raise
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Rescaling(scale / pixel_scale, offset)(inputs)
+    x = base(x)
+    x = layers.Dense(feature_dim, kernel_initializer="he_uniform")(x)
+    features = layers.BatchNormalization()(x)
+    return keras.Model(inputs, features, name=name)
+
+
+def build_backbone(name, input_shape, feature_dim=64, *, weights=None, pixel_scale=1.0):
+    """The backbone ``name`` (module docstring) for images of ``input_shape``. The paper's ResNets
+    ignore ``feature_dim`` (D = 64); ``weights`` and ``pixel_scale`` concern the
+    ``keras.applications`` backbones only."""
+    if name in APPLICATIONS:
+        return application(name, input_shape, feature_dim, weights, pixel_scale)
+    if check_weights(weights) is not None:
+        raise ConfigError(f"backbone {name} takes no pretrained weights (only {', '.join(APPLICATIONS)} do)")
+    if name == "small_cnn":
+        return small_cnn(input_shape, feature_dim)
+    depth = re.fullmatch(r"resnet(\d+)", name)
+    if depth is not None:
+        return resnet(input_shape, int(depth.group(1)))
+    raise ConfigError(f"unknown backbone {name!r}; choose from {BACKBONE_NAMES_HELP}")

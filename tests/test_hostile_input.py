@@ -20,21 +20,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from arconvl.checkpoint import TrainingState, capture_state, save_checkpoint
-from arconvl.config import resolve_run_config
-from arconvl.reports.results import finished_runs, read_results
-from arconvl.run_files import CHECKPOINT_FILE, write_config, write_result
-from arconvl.sweep.results_file import append_result, read_result_rows
-
-from dataset_files import IDX_NAMES, write_idx, write_mat, write_mnist_npz, write_pickle
 from test_bad_input import (
     SWEEP_CONFIG,
     assert_refused,
     finished_row,
+    good_mnist,
     gz,
     idx_header,
-    good_mnist,
     snapshot,
     sweep,
     train,
@@ -44,6 +36,14 @@ from test_bad_input import (
     with_out,
     with_svhn,
 )
+
+from arconvl.checkpoint import TrainingState, capture_state, save_checkpoint
+from arconvl.config import resolve_run_config
+from arconvl.reports.results import finished_runs, read_results
+from arconvl.run_files import CHECKPOINT_FILE, write_config, write_result
+from arconvl.sweep.results_file import append_result, read_result_rows
+
+from dataset_files import IDX_NAMES, write_idx, write_mat, write_mnist_npz, write_pickle
 from test_cli import run_cli, run_main
 
 TRAIN_IMAGES, TRAIN_LABELS = IDX_NAMES[0] + ".gz", IDX_NAMES[1] + ".gz"

@@ -10,7 +10,14 @@ from arconvl.errors import ConfigError
 from arconvl.losses.keras_losses import KERAS_LOSSES, CBFocalLoss, CPLLoss, PrototypeLoss
 from arconvl.methods import METHODS, resolve_method
 
-from numpy_reference import cb_focal_reference, cb_reference, cpl_reference, focal_reference, gcpl_reference, la_reference
+from numpy_reference import (
+    cb_focal_reference,
+    cb_reference,
+    cpl_reference,
+    focal_reference,
+    gcpl_reference,
+    la_reference,
+)
 
 COUNTS = np.array([600, 60, 6, 300, 30])
 

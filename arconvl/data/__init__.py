@@ -5,8 +5,12 @@ Typical use::
 
     splits = prepare_splits("fashion_mnist", q=100, seed=0, data_dir=None)
     train = train_pipeline(splits.x_train, splits.y_train, seed=0, augment=False, pixel_scale=1.0)
+
+A user's own data: ``prepare_folder_splits("DIR", seed=0)`` (DIR/train/CLASS/*.png, ``folder``)
+and ``prepare_array_splits("mine.npz", seed=0)`` (``arrays``); docs/own_data.md.
 """
 
+from arconvl.data.arrays import prepare_array_splits, read_array_file
 from arconvl.data.augment import AUGMENTED_DATASETS, augment_batch
 from arconvl.data.catalog import (
     CLASS_NAMES,
@@ -14,10 +18,12 @@ from arconvl.data.catalog import (
     IMAGE_SHAPES,
     LARGE_SCALE_NAMES,
     NUM_CLASSES,
+    OWN_DATA_NAMES,
     TRAINABLE_DATASETS,
     check_dataset_name,
     class_counts,
 )
+from arconvl.data.folder import prepare_folder_splits, read_image_folder
 from arconvl.data.imbalance import make_imbalanced, stratified_split
 from arconvl.data.pipeline import eval_pipeline, train_pipeline
 from arconvl.data.run_data import prepare_run_data
@@ -31,6 +37,7 @@ __all__ = [
     "IMAGE_SHAPES",
     "LARGE_SCALE_NAMES",
     "NUM_CLASSES",
+    "OWN_DATA_NAMES",
     "SYSTEM_LOCATIONS",
     "TRAINABLE_DATASETS",
     "ArrayDataset",
@@ -41,8 +48,12 @@ __all__ = [
     "eval_pipeline",
     "load_dataset",
     "make_imbalanced",
+    "prepare_array_splits",
+    "prepare_folder_splits",
     "prepare_run_data",
     "prepare_splits",
+    "read_array_file",
+    "read_image_folder",
     "stratified_split",
     "train_pipeline",
 ]

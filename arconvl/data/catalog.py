@@ -7,6 +7,8 @@ from arconvl.errors import ConfigError
 DATASETS = ("mnist", "fashion_mnist", "svhn", "cifar10")  # the q-imbalanced sets, held as arrays
 LARGE_SCALE_NAMES = ("celeba", "inaturalist2018")  # naturally imbalanced, streamed from image files
 TRAINABLE_DATASETS = DATASETS + LARGE_SCALE_NAMES
+FOLDER, ARRAYS = "folder", "arrays"  # a user's own data: an image folder, an .npz (arconvl.data.folder / .arrays)
+OWN_DATA_NAMES = (FOLDER, ARRAYS)
 NUM_CLASSES = 10
 IMAGE_SHAPES = {
     "mnist": (28, 28, 1),
@@ -32,6 +34,6 @@ def check_dataset_name(name):
     return name
 
 
-def class_counts(labels):
-    """Number of samples of each class 0..NUM_CLASSES-1 (an int64 array of length NUM_CLASSES)."""
-    return np.bincount(np.asarray(labels), minlength=NUM_CLASSES)
+def class_counts(labels, num_classes=NUM_CLASSES):
+    """Number of samples of each class 0..num_classes-1 (an int64 array of length num_classes)."""
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)

@@ -33,7 +33,7 @@ def _fail(path, problem):
 
 
 @contextlib.contextmanager
-def _parsing(path, what):
+def parsing(path, what):
     """Turn whatever a third-party parser raises on a malformed file into a ``DataError``.
 
     The parsers (gzip, zipfile, pickle, scipy.io) raise many unrelated exception types on bad
@@ -47,8 +47,9 @@ def _parsing(path, what):
         raise DataError(f"{path}: not a readable {what} ({type(exc).__name__}: {exc})") from exc
 
 
-def checked(images, labels, where):
-    """Validate an (images, labels) pair and return it as (uint8 NHWC, int32 labels in 0..9).
+def checked(images, labels, where, num_classes=NUM_CLASSES):
+    """Validate an (images, labels) pair and return it as (uint8 NHWC, int32 labels in
+    0..num_classes-1; ``num_classes`` None: any label ≥ 0).
 
     Accepts N×H×W images (given C = 1) and N×1 labels; ``where`` names the source in errors.
     """
@@ -66,8 +67,10 @@ def checked(images, labels, where):
         _fail(where, f"{len(images)} images but {len(labels)} labels")
     if not len(images):
         _fail(where, "no images")
-    if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
-        _fail(where, f"labels out of range 0..{NUM_CLASSES - 1} (found {labels.min()}..{labels.max()})")
+    top = np.iinfo(np.int32).max if num_classes is None else num_classes
+    if labels.size and (labels.min() < 0 or labels.max() >= top):
+        allowed = "0 or more" if num_classes is None else f"0..{num_classes - 1}"
+        _fail(where, f"labels out of range {allowed} (found {labels.min()}..{labels.max()})")
     return images, labels.astype(np.int32)
 
 
@@ -75,7 +78,7 @@ def read_file_bytes(path):
     """The whole content of ``path``, gunzipped when its name ends in ``.gz``."""
     path = Path(path)
     if path.suffix == ".gz":
-        with _parsing(path, "gzip file"), gzip.open(path, "rb") as handle:
+        with parsing(path, "gzip file"), gzip.open(path, "rb") as handle:
             return handle.read()
     try:
         return path.read_bytes()
@@ -112,7 +115,7 @@ def read_idx_dataset(images_path, labels_path):
 
 def read_npz_dataset(path):
     """(x_train, y_train, x_test, y_test) from a Keras-style ``mnist.npz``."""
-    with _parsing(path, "NumPy .npz archive"), open(path, "rb") as handle, \
+    with parsing(path, "NumPy .npz archive"), open(path, "rb") as handle, \
             np.load(handle, allow_pickle=False) as archive:
         missing = [key for key in NPZ_KEYS if key not in archive.files]
         if missing:
@@ -124,7 +127,7 @@ def read_npz_dataset(path):
 
 def read_cifar_batch(path):
     """(images, labels) from one CIFAR-10 python batch (``data_batch_i`` or ``test_batch``)."""
-    with _parsing(path, "CIFAR-10 python batch (pickle)"):
+    with parsing(path, "CIFAR-10 python batch (pickle)"):
         with open(path, "rb") as handle:
             batch = pickle.load(handle, encoding="bytes")
         if not isinstance(batch, dict):
@@ -144,7 +147,7 @@ def read_svhn_mat(path):
     """(images, labels) from an SVHN ``*_32x32.mat``; class = label − 1 (class 9 is digit 0)."""
     import scipy.io  # noqa: PLC0415 - only SVHN needs scipy
 
-    with _parsing(path, "MATLAB .mat file"):
+    with parsing(path, "MATLAB .mat file"):
         mat = scipy.io.loadmat(path, variable_names=("X", "y"))
     missing = [name for name in ("X", "y") if name not in mat]
     if missing:

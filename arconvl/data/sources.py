@@ -37,13 +37,15 @@ SVHN_URL = "http://ufldl.stanford.edu/housenumbers/{split}_32x32.mat"
 
 @dataclass(frozen=True, eq=False)
 class ArrayDataset:
-    """A dataset's train and test arrays (uint8 NHWC images, int32 labels) and where they came from."""
+    """A dataset's train and test arrays (uint8 NHWC images, int32 labels; the test pair None when
+    the data have no test set), where they came from, and the class names when the file names them."""
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
     source: str
+    class_names: tuple = ()
 
 
 def _candidate_folders(base, name):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arconvl.data.catalog import class_counts
+from arconvl.data.catalog import CLASS_NAMES, class_counts
 from arconvl.data.imbalance import make_imbalanced, stratified_split, stratified_subsample_each
 from arconvl.data.pipeline import eval_pipeline, train_pipeline
 from arconvl.data.sources import load_dataset
@@ -15,7 +15,8 @@ class Splits:
     """Train / validation / test arrays of one run, with per-class counts and the data source.
 
     ``counts_before_split``: per class after the imbalance, before the split (supplementary
-    Table 1); ``train_counts``: per class in the training split (the N_j the losses use).
+    Table 1); ``train_counts``: per class in the training split (the N_j the losses use);
+    ``class_names`` in label order.
     """
 
     x_train: np.ndarray
@@ -28,6 +29,7 @@ class Splits:
     train_counts: np.ndarray
     val_counts: np.ndarray
     source: str
+    class_names: tuple = ()
 
     # The interface ``training.train_run`` uses, shared with ``large.LargeScaleSplits``.
     @property
@@ -68,4 +70,4 @@ def prepare_splits(name, q, seed, data_dir=None, allow_download=True, val_fracti
         [(x_train, y_train), (x_val, y_val), (x_test, y_test)], subsample, rng)
     return Splits(x_train, y_train, x_val, y_val, x_test, y_test,
                   counts_before_split=class_counts(y), train_counts=class_counts(y_train),
-                  val_counts=class_counts(y_val), source=data.source)
+                  val_counts=class_counts(y_val), source=data.source, class_names=CLASS_NAMES[name])

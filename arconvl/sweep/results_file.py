@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 from arconvl.errors import DataError
+from arconvl.run_files import file_lock, read_csv_rows, rows_to_csv, write_atomically
 
 ADVICE = "move it away or choose another --results-dir"
-from arconvl.run_files import file_lock, read_csv_rows, rows_to_csv, write_atomically
 
 KEY_COLUMNS = ("dataset", "q", "method", "seed")
 

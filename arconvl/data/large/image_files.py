@@ -2,7 +2,8 @@
 every file decodes.
 
 A file is read with ``tf.io.read_file``, decoded with ``tf.io.decode_image`` (JPEG, PNG, GIF, BMP;
-always 3 channels: grey images are repeated, CMYK JPEGs converted), resized to the target size
+always 3 channels: grey images are repeated, CMYK JPEGs converted; ``channels=1`` then takes the
+luma, ``tf.image.rgb_to_grayscale``), resized to the target size
 with ``tf.image.resize`` (bilinear, antialiased by default, aspect ratio not kept, no crop), then
 rounded to uint8, so an image is exactly what a pre-resized uint8 copy would hold and a cache
 stores one byte per value. Batches come out as float32 in raw 0–255 units times ``pixel_scale``,
@@ -15,6 +16,7 @@ writes anything. The streaming pipelines do not re-check: a file that goes bad a
 stops the iteration with TensorFlow's ``InvalidArgumentError``, which does not name the file.
 """
 
+import contextlib
 import functools
 import hashlib
 import re
@@ -36,13 +38,15 @@ DEFAULT_SHUFFLE_BUFFER = 4096
 @dataclass(frozen=True, eq=False)
 class ImageFiles:
     """A dataset as lists of image files: paths (object arrays of str) and int32 class labels of
-    the training pool and of the test set, and where they came from."""
+    the training pool and of the test set (None when the data have none), where they came from,
+    and the class names in label order when the reader knows them."""
 
     train_paths: np.ndarray
     train_labels: np.ndarray
     test_paths: np.ndarray
     test_labels: np.ndarray
     source: str
+    class_names: tuple = ()
 
 
 def path_array(paths):
@@ -68,28 +72,52 @@ def _check(paths, batch_size, pixel_scale):
         raise ValueError(f"pixel_scale must be positive, got {pixel_scale!r}")
 
 
+CHANNELS = (1, 3)  # grey or colour
+
+
 def _decode(path):
     return tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
 
 
-def decode_and_resize(path, image_size, antialias=True):
-    """One file (a string tensor) → a uint8 (height, width, 3) image."""
+def _check_channels(channels):
+    if channels not in CHANNELS:
+        raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+    return channels
+
+
+def decode_and_resize(path, image_size, antialias=True, channels=3):
+    """One file (a string tensor) → a uint8 (height, width, ``channels``) image."""
     height, width = _check_size(image_size)
-    image = tf.image.resize(_decode(path), (height, width), antialias=antialias)
+    image = _decode(path)
+    if _check_channels(channels) == 1:
+        image = tf.image.rgb_to_grayscale(image)
+    image = tf.image.resize(image, (height, width), antialias=antialias)
     image = tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
-    return tf.ensure_shape(image, (height, width, 3))
+    return tf.ensure_shape(image, (height, width, channels))
 
 
-def cache_file(prefix, paths, image_size, antialias):
-    """``prefix`` + a digest of the file list, the size and the resize mode: a ``tf.data`` file
-    cache is read back blindly, so a changed list or size must not find the old cache."""
-    digest = hashlib.sha1(repr((tuple(image_size), bool(antialias))).encode())
+def image_shape_of(path):
+    """(height, width, channels) of one file as stored (channels: 1 grey, 2 grey + alpha, 3 or 4);
+    ``DataError`` naming the file when it does not decode."""
+    try:
+        image = tf.io.decode_image(tf.io.read_file(str(path)), expand_animations=False)
+    except tf.errors.OpError as error:
+        raise DataError(f"{path}: {_why_unreadable(str(path))}") from error
+    return tuple(int(side) for side in image.shape)
+
+
+def cache_file(prefix, paths, image_size, antialias, channels=3):
+    """``prefix`` + a digest of the file list, the size, the channels and the resize mode: a
+    ``tf.data`` file cache is read back blindly, so a changed list or size must not find the old
+    cache (a 3-channel cache keeps its digest of before the channels were an option)."""
+    key = (tuple(image_size), bool(antialias)) if channels == 3 else (tuple(image_size), bool(antialias), channels)
+    digest = hashlib.sha1(repr(key).encode())
     for path in paths:
         digest.update(str(path).encode() + b"\0")
     return f"{prefix}-{digest.hexdigest()[:16]}"
 
 
-def _cached(dataset, cache, paths, image_size, antialias):
+def _cached(dataset, cache, paths, image_size, antialias, channels):
     """``dataset.cache`` in memory (``cache=True``) or in files at a prefix (str or Path); None /
     False: no cache."""
     if cache is None or cache is False:
@@ -97,7 +125,7 @@ def _cached(dataset, cache, paths, image_size, antialias):
     if cache is True:
         return dataset.cache()
     if isinstance(cache, (str, Path)) and str(cache):
-        return dataset.cache(cache_file(cache, paths, image_size, antialias))
+        return dataset.cache(cache_file(cache, paths, image_size, antialias, channels))
     raise ValueError(f"cache must be None, True (memory) or a file prefix, got {cache!r}")
 
 
@@ -110,7 +138,7 @@ def _to_float(pixel_scale):
 
 def image_file_train_pipeline(paths, labels, *, image_size, batch_size=DEFAULT_BATCH_SIZE, seed, pixel_scale,
                               cache=None, shuffle_buffer=DEFAULT_SHUFFLE_BUFFER, antialias=True,
-                              first_epoch=1, num_epochs=1):
+                              first_epoch=1, num_epochs=1, channels=3):
     """Batches (float32 images, int32 labels) of all files, one pass for each of the 1-based epochs
     ``first_epoch`` … ``first_epoch + num_epochs − 1`` (``ceil(len(paths) / batch_size)`` batches
     each; the last batch of a pass may be smaller). Decoding and resizing run in parallel.
@@ -120,7 +148,7 @@ def image_file_train_pipeline(paths, labels, *, image_size, batch_size=DEFAULT_B
     permutation keyed by (``seed``, e) (a full shuffle). With ``cache`` (True: memory; a path
     prefix: files) the decoded, resized uint8 images are cached in file-list order on the first
     pass, and epoch e streams them through a shuffle buffer of ``shuffle_buffer`` images seeded by
-    (``seed``, e) (a partial shuffle; the buffer holds decoded images).
+    (``seed``, e) (a partial shuffle; the buffer holds decoded images). ``channels``: 3 (colour) or 1 (grey).
     """
     _check(paths, batch_size, pixel_scale)
     size = _check_size(image_size)
@@ -131,7 +159,7 @@ def image_file_train_pipeline(paths, labels, *, image_size, batch_size=DEFAULT_B
     count = len(paths)
 
     def load(path, label):
-        return decode_and_resize(path, size, antialias), label
+        return decode_and_resize(path, size, antialias, channels), label
 
     steps = -(-count // batch_size)
     if cache is None or cache is False:
@@ -145,7 +173,8 @@ def image_file_train_pipeline(paths, labels, *, image_size, batch_size=DEFAULT_B
     else:
         check_epochs(first_epoch, num_epochs)
         files = tf.data.Dataset.from_tensor_slices((path_tensor, label_tensor))
-        decoded = _cached(files.map(load, num_parallel_calls=tf.data.AUTOTUNE), cache, paths, size, antialias)
+        decoded = _cached(files.map(load, num_parallel_calls=tf.data.AUTOTUNE), cache, paths, size, antialias,
+                          channels)
         # Dataset.shuffle takes its seed as a Python int here (a tensor seed fails under a global
         # seed), so the epochs are chained in Python, each with a seed drawn from (seed, epoch).
         epochs = [decoded.shuffle(min(shuffle_buffer, count), seed=epoch_shuffle_seed(seed, epoch),
@@ -158,14 +187,15 @@ def image_file_train_pipeline(paths, labels, *, image_size, batch_size=DEFAULT_B
 
 
 def image_file_eval_pipeline(paths, *, image_size, batch_size=DEFAULT_BATCH_SIZE, pixel_scale, cache=None,
-                             antialias=True):
-    """Batches of float32 images of the files in order (no labels, no shuffling); ``cache`` as in
-    ``image_file_train_pipeline``."""
+                             antialias=True, channels=3):
+    """Batches of float32 images of the files in order (no labels, no shuffling); ``cache`` and
+    ``channels`` as in ``image_file_train_pipeline``."""
     _check(paths, batch_size, pixel_scale)
     size = _check_size(image_size)
     images = (tf.data.Dataset.from_tensor_slices(tf.constant([str(p) for p in paths], tf.string))
-              .map(lambda path: decode_and_resize(path, size, antialias), num_parallel_calls=tf.data.AUTOTUNE))
-    return (_cached(images, cache, paths, size, antialias)
+              .map(lambda path: decode_and_resize(path, size, antialias, channels),
+                   num_parallel_calls=tf.data.AUTOTUNE))
+    return (_cached(images, cache, paths, size, antialias, channels)
             .batch(batch_size)
             .map(_to_float(pixel_scale), num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
@@ -186,10 +216,48 @@ def _why_unreadable(path):
 VERIFY_BATCH = 1024   # images decoded between two calls of ``verify_images``'s ``progress``
 
 
+def bar_progress(unit="image"):
+    """A ``progress(done, total)`` callback drawing a ``keras.utils.Progbar`` on stderr (so stdout
+    keeps only results); the bar is made at the first call, when the total is known."""
+    import keras  # noqa: PLC0415 - only a progress bar needs Keras here
+
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if bar is None:
+            bar = keras.utils.Progbar(total, unit_name=unit)
+        with contextlib.redirect_stdout(sys.stderr):
+            bar.update(done)
+
+    return progress
+
+
+@contextlib.contextmanager
+def progress_bar(total, unit, enabled=True):
+    """``bar_progress`` over ``total`` steps as ``update(count)``; a no-op when not ``enabled``."""
+    if not enabled:
+        yield lambda count: None
+        return
+    progress = bar_progress(unit)
+    done = [0]
+
+    def update(count):
+        done[0] = count
+        progress(count, total)
+
+    try:
+        yield update
+    finally:
+        if total is not None and done[0] < total:  # stopped short (an error): end the bar's line
+            sys.stderr.write("\n")
+
+
 def verify_images(paths, progress=None):
     """Decode every file once, in parallel, with the pipelines' decoder; ``DataError`` naming the
     first file (in list order) that is missing or does not decode. Returns the number checked.
-    ``progress(checked, total)``, when given, is called after every ``VERIFY_BATCH`` files."""
+    ``progress(checked, total)``, when given (``print_progress``, ``bar_progress``), is called after
+    every ``VERIFY_BATCH`` files."""
     paths = [str(path) for path in paths]
     if not paths:
         return 0

@@ -52,7 +52,8 @@ def large_scale_dataset(name):
 
 @dataclass(frozen=True, eq=False)
 class LargeScaleSplits:
-    """Train / validation / test file lists (object arrays of str) and int32 labels of one run.
+    """Train / validation / test file lists (object arrays of str) and int32 labels of one run;
+    also the splits of a user's own image folder (``arconvl.data.folder``), ``name`` "folder".
 
     Per-class counts: ``pool_counts`` of the whole training pool read from disk;
     ``counts_before_split`` after the ``train_fraction`` subsample, before the 90/10 split (the
@@ -96,12 +97,12 @@ class LargeScaleSplits:
             raise ConfigError(f"{self.name}: the image-file pipeline has no augmentation")
         return image_file_train_pipeline(
             self.train_paths, self.train_labels, image_size=self.image_shape[:2], batch_size=batch_size, seed=seed,
-            pixel_scale=pixel_scale, first_epoch=first_epoch, num_epochs=num_epochs)
+            pixel_scale=pixel_scale, first_epoch=first_epoch, num_epochs=num_epochs, channels=self.image_shape[2])
 
     def eval_batches(self, split, *, batch_size, pixel_scale):
         """``image_file_eval_pipeline`` of ``split``'s files, in order."""
         return image_file_eval_pipeline(getattr(self, f"{split}_paths"), image_size=self.image_shape[:2],
-                                        batch_size=batch_size, pixel_scale=pixel_scale)
+                                        batch_size=batch_size, pixel_scale=pixel_scale, channels=self.image_shape[2])
 
 
 def per_class_counts(labels, num_classes):
