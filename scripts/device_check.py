@@ -26,7 +26,6 @@ is the data.
 """
 
 import argparse
-import csv
 import importlib.metadata
 import importlib.util
 import itertools
@@ -38,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -97,6 +96,12 @@ QUICK = Plan(  # what the CPU of a CI runner does in about a minute: the small C
     real_epochs=3, real_subsample=0.01, jobs={"small_cnn": (1, 2)}, job_runs={"small_cnn": (1, 0.01)},
     generated_per_class=(4, 2),
 )
+def scaled(plan, factor):
+    """``plan`` with every time budget multiplied by ``factor``."""
+    return replace(plan, total_s=plan.total_s * factor,
+                               budgets={key: value * factor for key, value in plan.budgets.items()})
+
+
 JOB_DATASETS = {"small_cnn": "fashion_mnist", "resnet44": "cifar10"}
 
 
@@ -302,8 +307,8 @@ class Check:
         self.children += 1
         spec_path = self.workdir / f"child{self.children}.json"
         result_path = self.workdir / f"child{self.children}.result.json"
-        write_json(spec_path, {"result": str(result_path),
-                               "tasks": [{"key": key, "task": task, "params": params} for key, task, params, _ in tasks]})
+        specs = [{"key": key, "task": task, "params": params} for key, task, params, _ in tasks]
+        write_json(spec_path, {"result": str(result_path), "tasks": specs})
         from arconvl.sweep.runner import train_environment  # noqa: PLC0415 - light: no Keras
 
         process = subprocess.Popen([sys.executable, __file__, "--child", str(spec_path)], stdout=subprocess.PIPE,
@@ -318,9 +323,12 @@ class Check:
             ended = f"timeout: over its budget of {budget:.0f} s"
         self.log_text(f"child {self.children}: {', '.join(key for key, *_ in tasks)}", output)
         results = json.loads(result_path.read_text()) if result_path.exists() else {}
+        unfinished = [key for key, *_ in tasks if key not in results]
+        for key in unfinished:  # the first one was running when the child ended; the others never started
+            status = "timeout" if ended.startswith("timeout") else "failed"
+            results[key] = ({"status": status, "error": ended} if key == unfinished[0]
+                            else {"status": "skipped", "error": f"not started: {unfinished[0]} ended its process"})
         for key, _, _, task_budget in tasks:
-            if key not in results:
-                results[key] = {"status": "timeout" if ended.startswith("timeout") else "failed", "error": ended}
             results[key]["budget_s"] = task_budget
         return results
 
@@ -446,9 +454,9 @@ def jobs(check):
         epochs, subsample = plan.job_runs[model]
         data_dir = check.data_dir if model == "small_cnn" else generated_cifar(
             check.workdir / "generated" / "cifar10", *plan.generated_per_class).parent
-        budget = plan.budgets[f"jobs:{model}"] / len(counts)
+        model_deadline = time.monotonic() + plan.budgets[f"jobs:{model}"]
         stop = None
-        for count in counts:
+        for index, count in enumerate(counts):
             part = {"model": model, "dataset": JOB_DATASETS[model], "jobs": count, "epochs": epochs,
                     "subsample": subsample}
             if stop is None and check.remaining() < 5:
@@ -458,7 +466,8 @@ def jobs(check):
                 continue
             runs = [RunSpec(JOB_DATASETS[model], 100, "arconvl", seed, "code", epochs, subsample, xla=check.xla)
                     for seed in range(count)]
-            wave_budget = min(budget, check.remaining())
+            # what is left of the model's budget, shared by the waves to come (time a wave leaves goes on)
+            wave_budget = min((model_deadline - time.monotonic()) / (len(counts) - index), check.remaining())
             wall, outcomes = check.train_runs(runs, data_dir, wave_budget, f"jobs-{model}-{count}")
             failed = [outcome for outcome in outcomes if outcome.row is None]
             if wall is None:
@@ -494,7 +503,8 @@ def protocol(check):
 
     sections = check.report["sections"]
     best = sections.get("jobs", {}).get("best", {})
-    speedups = {backbone: best.get("small_cnn" if backbone == "small_cnn" else "resnet44") or {"jobs": 1, "speedup": 1.0}
+    unmeasured = {"jobs": 1, "speedup": 1.0}
+    speedups = {backbone: best.get("small_cnn" if backbone == "small_cnn" else "resnet44") or unmeasured
                 for backbone in MEASURED_BACKBONES}
     experiments = {name: load_experiment(REPO / "configs" / f"{name}.toml") for name in PROTOCOL_CONFIGS}
     estimates = {}
@@ -527,6 +537,7 @@ def protocol(check):
 
 def recorded(check, name, step):
     """Run ``step(check)``; an exception becomes the section's recorded failure."""
+    started = time.monotonic()
     try:
         step(check)
     except Exception as error:  # noqa: BLE001 - one section's failure must not end the check
@@ -534,6 +545,7 @@ def recorded(check, name, step):
 
         check.log_text(f"section {name} failed", traceback.format_exc())
         check.report["sections"][name] = {"status": "failed", "error": error_line(error)}
+    check.report["sections"][name].setdefault("seconds", round(time.monotonic() - started, 1))
     check.write()
 
 
@@ -571,7 +583,7 @@ def markdown_summary(report):
     mode = " --quick: tiny sizes, not a measurement" if report["quick"] else ""
     lines = [f"# Device check{mode}", "",
              f"Backend {report['backend']}, XLA {'on' if report['xla'] else 'off'}; started {report['started']}; "
-             f"{report.get('seconds', 0):.0f} s of the {report['total_budget_s']} s budget. "
+             f"{report.get('seconds', 0):.0f} s of the {report['total_budget_s']:.0f} s budget. "
              "Produced by `scripts/device_check.sh" + (" --quick" if report["quick"] else "") + "`; carried wheels: "
              f"{report.get('bundle_wheels') or 'none'}.", ""]
     env = sections.get("environment")
@@ -587,8 +599,8 @@ def markdown_summary(report):
     throughput = sections.get("throughput")
     if throughput:
         lines += ["## Throughput (images/s, fastest block; median in brackets)", "", f"status: {throughput['status']}",
-                  "", "| backbone | precision | ARConvL train | CPL train | ARConvL / CPL | evaluation | data | status |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "", "| backbone | precision | ARConvL train | CPL train | ARConvL / CPL | evaluation | data "
+                  "| status |", "|---|---|---|---|---|---|---|---|"]
         for part in throughput["results"]:
             key = part["backbone"], part["precision"]
             if part["status"] != "ok":
@@ -621,9 +633,9 @@ def markdown_summary(report):
         if cpu:
             lines.append(f"- CPU run: {status_line(cpu)}")
         if losses.get("relative_differences"):
+            weights = losses["initial_weights_relative_difference"]
             lines.append(f"- largest relative difference {max(losses['relative_differences']):.2e} (tolerance "
-                         f"{losses['tolerance']:g}); initial weights {losses['initial_weights_relative_difference']:.1e}"
-                         f"; agree: {losses['agree']}")
+                         f"{losses['tolerance']:g}); initial weights {weights:.1e}; agree: {losses['agree']}")
         lines.append("")
     real = sections.get("real_run")
     if real:
@@ -655,8 +667,8 @@ def markdown_summary(report):
             if "configs" not in part:
                 lines.append(f"| {precision} | | | | | {status_line(part)} |")
             for name, config in part.get("configs", {}).items():
-                left_out = (f"{config['runs'] - config['runs_covered']} runs on {', '.join(config['missing_backbones'])}"
-                            if config["missing_backbones"] else "")
+                missing = ", ".join(config["missing_backbones"])
+                left_out = f"{config['runs'] - config['runs_covered']} runs on {missing}" if missing else ""
                 lines.append(f"| {precision} | {name} | {config['runs']} | {number(config['one_at_a_time'], 1)} | "
                              f"{number(config['best_jobs'], 1)} | {left_out} |")
         lines.append("")
@@ -682,12 +694,16 @@ def main(argv=None):
                         help="folder of wheels/*.whl and fashion-mnist/ (make device-bundle; default .device-bundle)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where Fashion-MNIST is (default: the bundle's, else the system location)")
+    parser.add_argument("--budget-scale", type=float, default=1.0, metavar="X",
+                        help="multiply every time budget by X, for a slower or busier machine (default 1)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return run_child(args.child)
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file, not a folder")
+    if not args.budget_scale > 0:
+        parser.error(f"--budget-scale must be positive, got {args.budget_scale}")
     if args.data_dir is not None and not args.data_dir.is_dir():
         parser.error(f"--data-dir {args.data_dir} is not a folder")
     os.environ["KERAS_BACKEND"] = keras_backend()  # for every child
@@ -696,8 +712,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="device-check-site-") as site:
         wheels = install_wheels(args.bundle / "wheels", site) if list(args.bundle.glob("wheels/*.whl")) else None
         sys.path.insert(0, str(REPO))
-        report = run_check(QUICK if args.quick else FULL, args.out, None if data_dir is None else str(data_dir),
-                           args.quick, wheels)
+        plan = scaled(QUICK if args.quick else FULL, args.budget_scale)
+        report = run_check(plan, args.out, None if data_dir is None else str(data_dir), args.quick, wheels)
     statuses = {name: section["status"] for name, section in report["sections"].items()}
     print(f"device check: {report['seconds']:.0f} s; " + ", ".join(f"{k} {v}" for k, v in statuses.items()))
     print(f"wrote {args.out / JSON_NAME}, {args.out / MARKDOWN_NAME}, {args.out / LOG_NAME}")

@@ -32,13 +32,17 @@ def test_quick_check_measures_every_section(tmp_path, backend):
         pytest.skip(f"{backend} is not installed")
     out = tmp_path / "out"
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHON": sys.executable}
-    done = subprocess.run([str(SCRIPT), "--quick", "--out", str(out), "--bundle", str(tmp_path / "no-bundle")],
-                          capture_output=True, text=True, env=env, timeout=240)
+    # About a minute on an idle 2-core CPU; the budgets are tripled so that a busy machine slows the
+    # test down rather than cutting a section short.
+    done = subprocess.run([str(SCRIPT), "--quick", "--out", str(out), "--bundle", str(tmp_path / "no-bundle"),
+                           "--budget-scale", "3"], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = json.loads((out / "device_check.json").read_text())
     sections = report["sections"]
     problems = {name: section.get("error") for name, section in sections.items() if section["status"] != "ok"}
-    assert set(sections) == SECTIONS and not problems, (problems, (out / "device_check.log").read_text()[-3000:])
+    # The protocol estimate is partial in --quick: it measures no ResNet.
+    assert set(sections) == SECTIONS and problems == {"protocol": None}, (
+        problems, (out / "device_check.log").read_text()[-3000:])
     assert report["quick"] and report["backend"] == backend == sections["environment"]["backend"]
     assert sections["environment"]["gpu_visible"] is False and sections["environment"]["versions"]["keras"]
 
@@ -75,7 +79,7 @@ def test_bad_arguments_are_one_line_and_write_nothing(tmp_path):
     a_file = tmp_path / "file"
     a_file.write_text("x")
     for arguments in (["--out", str(a_file)], ["--data-dir", str(tmp_path / "missing"), "--out", str(tmp_path / "o")],
-                      ["--jobs", "3"]):
+                      ["--jobs", "3"], ["--budget-scale", "0"]):
         done = subprocess.run([sys.executable, str(REPO / "scripts" / "device_check.py"), *arguments],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
