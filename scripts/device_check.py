@@ -242,7 +242,7 @@ def install_wheels(wheel_dir, site):
                "--no-cache-dir", "--target", str(site), *map(str, wheels)]
     installed = subprocess.run(command, capture_output=True, text=True)
     if installed.returncode != 0:
-        return f"not installed: {last_line(installed.stderr + installed.stdout)}"
+        return f"not installed: {last_line(installed.stderr + installed.stdout).rstrip('.')}"
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
     sys.path.insert(0, str(site))
     return " ".join(wheel.name for wheel in wheels)
@@ -354,8 +354,9 @@ class Check:
 
 
 def section_status(parts):
+    """ok when every part is, failed when none is even partly, else partial."""
     statuses = {part["status"] for part in parts}
-    return "ok" if statuses == {"ok"} else ("failed" if "ok" not in statuses else "partial")
+    return "ok" if statuses == {"ok"} else ("partial" if statuses & {"ok", "partial"} else "failed")
 
 
 def first_pass(check):
@@ -523,7 +524,8 @@ def protocol(check):
                                  ("best_jobs", {b: speedups[b]["speedup"] for b in measured})):
                 rates = {b: Rates(*(measured[b][key]["fastest"] * scale[b]
                                     for key in ("arconvl_train", "cpl_train", "evaluate"))) for b in measured}
-                hours[label] = experiment_seconds(SimpleNamespace(runs=lambda covered=covered: covered), rates) / 3600
+                hours[label] = (experiment_seconds(SimpleNamespace(runs=lambda covered=covered: covered), rates) / 3600
+                                if covered else None)
             missing = sorted({DATASET_DEFAULTS[run.dataset]["backbone"] for run in runs} - set(measured))
             part["configs"][name] = {"runs": len(runs), "runs_covered": len(covered), "missing_backbones": missing,
                                      **hours}
@@ -578,100 +580,113 @@ def status_line(section):
     return section["status"] + (f" — {section['error']}" if section.get("error") else "")
 
 
+def environment_lines(env):
+    smi = env.get("nvidia_smi") or {}
+    gpus = ", ".join(f"{g['name']} (driver {g['driver']}, {g['memory']})" for g in smi.get("gpus", []))
+    versions = ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items() if v)
+    return [f"- device: {gpus or 'no nvidia-smi'}; {env.get('cpu_cores')} CPU cores",
+            f"- backend {env.get('keras_backend')} sees a GPU: {env.get('gpu_visible')} "
+            f"({', '.join(env.get('accelerators') or []) or 'none'})",
+            f"- Python {env.get('python')}; {versions}"]
+
+
+def throughput_lines(section):
+    lines = ["| backbone | precision | ARConvL train | CPL train | ARConvL / CPL | evaluation | data | status |",
+             "|---|---|---|---|---|---|---|---|"]
+    for part in section.get("results", []):
+        if part["status"] != "ok":
+            lines.append(f"| {part['backbone']} | {part['precision']} | | | | | | {status_line(part)} |")
+            continue
+        a, c, e = part["arconvl_train"], part["cpl_train"], part["evaluate"]
+        lines.append(f"| {part['backbone']} | {part['precision']} | {number(a['fastest'])} ({number(a['median'])}) "
+                     f"| {number(c['fastest'])} ({number(c['median'])}) | {a['fastest'] / c['fastest']:.2f} | "
+                     f"{number(e['fastest'])} ({number(e['median'])}) | {part['data']} | ok |")
+    return lines
+
+
+def host_wait_lines(host):
+    if host["status"] != "ok":
+        return []
+    n, rates = host["steps_per_execution"], host["train_images_per_s"]
+    return [f"Small CNN, ARConvL, float32: {number(rates['1']['fastest'])} train images/s with 1 step per host "
+            f"call, {number(rates[str(n)]['fastest'])} with {n}: ×{host['speedup']:.2f} "
+            f"→ {'yes' if host['host_waits'] else 'no'} (threshold ×{HOST_WAIT_SPEEDUP})."]
+
+
+def first_losses_lines(losses):
+    lines = []
+    device, cpu = losses.get("device", {}), losses.get("cpu", {})
+    if device.get("losses"):
+        lines.append(f"- device ({', '.join(device['accelerators']) or 'CPU'}): "
+                     + ", ".join(f"{v:.6g}" for v in device["losses"]))
+    if cpu.get("losses"):
+        lines.append("- CPU: " + ", ".join(f"{v:.6g}" for v in cpu["losses"]))
+    if cpu:
+        lines.append(f"- CPU run: {status_line(cpu)}")
+    if losses.get("relative_differences"):
+        weights = losses["initial_weights_relative_difference"]
+        lines.append(f"- largest relative difference {max(losses['relative_differences']):.2e} (tolerance "
+                     f"{losses['tolerance']:g}); initial weights {weights:.1e}; agree: {losses['agree']}")
+    return lines
+
+
+def real_run_lines(real):
+    if real["status"] != "ok":
+        return []
+    return [f"{real['epochs']} epochs (subsample {real['subsample']:g}): test G-mean {real['test_gmean']:.4f} "
+            f"(best validation; last epoch {real['test_gmean_last']:.4f}), {real['run_seconds']:.1f} s in the run, "
+            f"{real['wall_s']:.1f} s with the process start."]
+
+
+def jobs_lines(section):
+    lines = ["| model | data | jobs | wall s | runs/hour | speed-up | mean s in a run | status |",
+             "|---|---|---|---|---|---|---|---|"]
+    for part in section.get("results", []):
+        lines.append(f"| {part['model']} | {part['dataset']} ({part['epochs']} epoch, subsample "
+                     f"{part['subsample']:g}) | {part['jobs']} | {number(part.get('wall_s'), 1)} | "
+                     f"{number(part.get('runs_per_hour'))} | {number(part.get('speedup'), 2)} | "
+                     f"{number(part.get('mean_run_seconds'), 1)} | {status_line(part)} |")
+    return lines
+
+
+def protocol_lines(estimate):
+    used = ", ".join(f"{b} {n}" for b, n in estimate.get("jobs_used", {}).items())
+    lines = [f"Hours, one run at a time → at the best measured --jobs ({used}):", "",
+             "| precision | config | runs | hours, one at a time | hours, best --jobs | left out |",
+             "|---|---|---|---|---|---|"]
+    for precision, part in estimate.get("by_precision", {}).items():
+        if "configs" not in part:
+            lines.append(f"| {precision} | | | | | {status_line(part)} |")
+        for name, config in part.get("configs", {}).items():
+            missing = ", ".join(config["missing_backbones"])
+            left_out = f"{config['runs'] - config['runs_covered']} runs on {missing}" if missing else ""
+            lines.append(f"| {precision} | {name} | {config['runs']} | {number(config['one_at_a_time'], 1)} | "
+                         f"{number(config['best_jobs'], 1)} | {left_out} |")
+    return lines
+
+
+SUMMARY_PARTS = (  # (section, heading, its lines under the status line)
+    ("environment", "Environment", environment_lines),
+    ("throughput", "Throughput (images/s, fastest block; median in brackets)", throughput_lines),
+    ("host_wait", "Does the host wait for the device each step?", host_wait_lines),
+    ("first_losses", "First steps' losses, device against CPU (same backend and seed)", first_losses_lines),
+    ("real_run", "Real run: ARConvL, Fashion-MNIST q = 100, seed 0", real_run_lines),
+    ("jobs", "Concurrent runs (--jobs)", jobs_lines),
+    ("protocol", "Protocol estimate (arconvl/protocol_cost.py)", protocol_lines),
+)
+
+
 def markdown_summary(report):
-    sections = report["sections"]
     mode = " --quick: tiny sizes, not a measurement" if report["quick"] else ""
     lines = [f"# Device check{mode}", "",
              f"Backend {report['backend']}, XLA {'on' if report['xla'] else 'off'}; started {report['started']}; "
              f"{report.get('seconds', 0):.0f} s of the {report['total_budget_s']:.0f} s budget. "
              "Produced by `scripts/device_check.sh" + (" --quick" if report["quick"] else "") + "`; carried wheels: "
              f"{report.get('bundle_wheels') or 'none'}.", ""]
-    env = sections.get("environment")
-    if env:
-        lines += ["## Environment", "", f"status: {status_line(env)}", ""]
-        smi = env.get("nvidia_smi") or {}
-        gpus = ", ".join(f"{g['name']} (driver {g['driver']}, {g['memory']})" for g in smi.get("gpus", []))
-        versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v)
-        lines += [f"- device: {gpus or 'no nvidia-smi'}; {env['cpu_cores']} CPU cores",
-                  f"- backend {env['keras_backend']} sees a GPU: {env.get('gpu_visible')} "
-                  f"({', '.join(env.get('accelerators') or []) or 'none'})",
-                  f"- Python {env['python']}; {versions}", ""]
-    throughput = sections.get("throughput")
-    if throughput:
-        lines += ["## Throughput (images/s, fastest block; median in brackets)", "", f"status: {throughput['status']}",
-                  "", "| backbone | precision | ARConvL train | CPL train | ARConvL / CPL | evaluation | data "
-                  "| status |", "|---|---|---|---|---|---|---|---|"]
-        for part in throughput["results"]:
-            key = part["backbone"], part["precision"]
-            if part["status"] != "ok":
-                lines.append(f"| {key[0]} | {key[1]} | | | | | | {status_line(part)} |")
-                continue
-            a, c, e = part["arconvl_train"], part["cpl_train"], part["evaluate"]
-            lines.append(f"| {key[0]} | {key[1]} | {number(a['fastest'])} ({number(a['median'])}) | "
-                         f"{number(c['fastest'])} ({number(c['median'])}) | {a['fastest'] / c['fastest']:.2f} | "
-                         f"{number(e['fastest'])} ({number(e['median'])}) | {part['data']} | ok |")
-        lines.append("")
-    host = sections.get("host_wait")
-    if host:
-        lines += ["## Does the host wait for the device each step?", "", f"status: {status_line(host)}", ""]
-        if host["status"] == "ok":
-            n = host["steps_per_execution"]
-            rates = host["train_images_per_s"]
-            lines += [f"Small CNN, ARConvL, float32: {number(rates['1']['fastest'])} images/s with 1 step per host "
-                      f"call, {number(rates[str(n)]['fastest'])} with {n}: ×{host['speedup']:.2f} "
-                      f"→ {'yes' if host['host_waits'] else 'no'} (threshold ×{HOST_WAIT_SPEEDUP}).", ""]
-    losses = sections.get("first_losses")
-    if losses:
-        lines += ["## First steps' losses, device against CPU (same backend and seed)", "",
-                  f"status: {status_line(losses)}", ""]
-        device, cpu = losses.get("device", {}), losses.get("cpu", {})
-        if device.get("losses"):
-            lines.append(f"- device ({', '.join(device['accelerators']) or 'CPU'}): "
-                         + ", ".join(f"{v:.6g}" for v in device["losses"]))
-        if cpu.get("losses"):
-            lines.append("- CPU: " + ", ".join(f"{v:.6g}" for v in cpu["losses"]))
-        if cpu:
-            lines.append(f"- CPU run: {status_line(cpu)}")
-        if losses.get("relative_differences"):
-            weights = losses["initial_weights_relative_difference"]
-            lines.append(f"- largest relative difference {max(losses['relative_differences']):.2e} (tolerance "
-                         f"{losses['tolerance']:g}); initial weights {weights:.1e}; agree: {losses['agree']}")
-        lines.append("")
-    real = sections.get("real_run")
-    if real:
-        lines += ["## Real run: ARConvL, Fashion-MNIST q = 100, seed 0", "", f"status: {status_line(real)}", ""]
-        if real["status"] == "ok":
-            lines += [f"{real['epochs']} epochs (subsample {real['subsample']:g}): test G-mean "
-                      f"{real['test_gmean']:.4f} (best validation; last epoch {real['test_gmean_last']:.4f}), "
-                      f"{real['run_seconds']:.1f} s in the run, {real['wall_s']:.1f} s with the process start.", ""]
-    job_section = sections.get("jobs")
-    if job_section:
-        lines += ["## Concurrent runs (--jobs)", "", f"status: {status_line(job_section)}", ""]
-        if job_section.get("results"):
-            lines += ["| model | data | jobs | wall s | runs/hour | speed-up | mean s in a run | status |",
-                      "|---|---|---|---|---|---|---|---|"]
-            for part in job_section["results"]:
-                lines.append(f"| {part['model']} | {part['dataset']} ({part['epochs']} epoch, subsample "
-                             f"{part['subsample']:g}) | {part['jobs']} | {number(part.get('wall_s'), 1)} | "
-                             f"{number(part.get('runs_per_hour'))} | {number(part.get('speedup'), 2)} | "
-                             f"{number(part.get('mean_run_seconds'), 1)} | {status_line(part)} |")
-            lines.append("")
-    estimate = sections.get("protocol")
-    if estimate:
-        lines += ["## Protocol estimate (arconvl/protocol_cost.py)", "", f"status: {status_line(estimate)}", ""]
-        used = ", ".join(f"{b} {n}" for b, n in estimate.get("jobs_used", {}).items())
-        lines += [f"Hours, one run at a time → at the best measured --jobs ({used}):", "",
-                  "| precision | config | runs | hours, one at a time | hours, best --jobs | left out |",
-                  "|---|---|---|---|---|---|"]
-        for precision, part in estimate.get("by_precision", {}).items():
-            if "configs" not in part:
-                lines.append(f"| {precision} | | | | | {status_line(part)} |")
-            for name, config in part.get("configs", {}).items():
-                missing = ", ".join(config["missing_backbones"])
-                left_out = f"{config['runs'] - config['runs_covered']} runs on {missing}" if missing else ""
-                lines.append(f"| {precision} | {name} | {config['runs']} | {number(config['one_at_a_time'], 1)} | "
-                             f"{number(config['best_jobs'], 1)} | {left_out} |")
-        lines.append("")
+    for name, heading, body in SUMMARY_PARTS:
+        section = report["sections"].get(name)
+        if section:
+            lines += [f"## {heading}", "", f"status: {status_line(section)}", "", *body(section), ""]
     return "\n".join(lines)
 
 
