@@ -25,7 +25,6 @@ sys.path.insert(0, str(REPO))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from arconvl.config import PRECISIONS, resolve_run_config  # noqa: E402
 from arconvl.data import load_dataset  # noqa: E402
@@ -39,13 +38,25 @@ DATASET_OF_BACKBONE = {"small_cnn": "fashion_mnist", "resnet44": "cifar10", "res
 PROTOCOL_CONFIGS = ("table1", "table2", "fig5")
 
 
-def benchmark_images(backbone, count, seed=0):
+def backend_accelerators():
+    """The accelerators Keras' backend computes on (e.g. ``["cuda:0"]``); empty when it runs on the CPU."""
+    if keras.backend.backend() == "jax":
+        import jax  # noqa: PLC0415 - the backend in use
+
+        return [str(device) for device in jax.devices() if device.platform != "cpu"]
+    import tensorflow as tf  # noqa: PLC0415 - the backend in use
+
+    return [device.name for device in tf.config.list_physical_devices("GPU")]
+
+
+def benchmark_images(backbone, count, seed=0, data_dir=None):
     """Real Fashion-MNIST images for the small CNN when present offline, else uniform noise."""
     shape = INPUT_SHAPES[backbone]
     if backbone == "small_cnn":
         try:
-            data = load_dataset("fashion_mnist", allow_download=False)
-            return data.x_train[:count].astype("float32"), data.y_train[:count].astype("int32"), "Fashion-MNIST"
+            data = load_dataset("fashion_mnist", data_dir, allow_download=False)
+            if len(data.x_train) >= count:
+                return data.x_train[:count].astype("float32"), data.y_train[:count].astype("int32"), "Fashion-MNIST"
         except DataError:
             pass
     rng = np.random.default_rng(seed)
@@ -53,10 +64,15 @@ def benchmark_images(backbone, count, seed=0):
     return images, rng.integers(0, 10, size=count).astype("int32"), "random noise"
 
 
-def make_model(method, precision, xla, *, backbone, counts):
+def make_model(method, precision, xla, steps_per_execution=1, *, backbone, counts):
+    """The run's model of ``method`` on ``backbone``; ``steps_per_execution`` > 1 recompiles it to run
+    that many train steps per call from the host."""
     config, _ = resolve_run_config(DATASET_OF_BACKBONE[backbone], 100, method, 0, precision=precision, xla=xla)
     config = dataclasses.replace(config, backbone=backbone)
-    return build_model(config, counts, INPUT_SHAPES[backbone])
+    model = build_model(config, counts, INPUT_SHAPES[backbone])
+    if steps_per_execution > 1:
+        model.compile(optimizer=model.optimizer, jit_compile=xla, steps_per_execution=steps_per_execution)
+    return model
 
 
 class StepClock(keras.callbacks.Callback):
@@ -70,9 +86,13 @@ class StepClock(keras.callbacks.Callback):
         self.ends.append(time.perf_counter())
 
 
-def train_images_per_second(model, dataset, steps, batch_size):
-    clock = StepClock()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps + 1, verbose=0, shuffle=False, callbacks=[clock])
+def train_images_per_second(model, images, labels, steps, batch_size):
+    """Images/s of ``steps`` timed train steps (a multiple of the model's ``steps_per_execution``), after
+    one untimed call; ``images`` must hold ``steps + steps_per_execution`` batches."""
+    per_call = model.steps_per_execution
+    clock = StepClock()  # its end-of-call hook also makes the host wait for each call's result
+    model.fit(images, labels, batch_size=batch_size, epochs=1, steps_per_epoch=steps + per_call, verbose=0,
+              shuffle=False, callbacks=[clock])
     return steps * batch_size / (clock.ends[-1] - clock.ends[0])
 
 
@@ -84,20 +104,21 @@ def eval_images_per_second(model, images, batch_size):
 
 
 def measure_arms(backbone, arms, args):
-    """Train and evaluation blocks of each arm (name → (method, precision, xla)), timed in turn in
-    ABBA order (drifts of the machine's speed hit every arm alike); returns (blocks, data source)."""
-    images, labels, source = benchmark_images(backbone, args.batch_size * args.steps)
+    """Train and evaluation blocks of each arm (name → (method, precision, xla[, steps_per_execution])),
+    timed in turn in ABBA order (drifts of the machine's speed hit every arm alike); returns (blocks,
+    data source). ``args.steps`` must be a multiple of every arm's steps per execution."""
+    images, labels, source = benchmark_images(backbone, args.batch_size * args.steps * 2, data_dir=args.data_dir)
     counts = np.bincount(labels, minlength=10)
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(args.batch_size).cache().repeat()
     models = {name: make_model(*arm_options, backbone=backbone, counts=counts) for name, arm_options in arms.items()}
     for model in models.values():  # trace and warm up
-        train_images_per_second(model, dataset, 3, args.batch_size)
+        train_images_per_second(model, images, labels, model.steps_per_execution, args.batch_size)
         eval_images_per_second(model, images, args.batch_size)
     blocks = {name: {"train": [], "evaluate": []} for name in models}
     order = list(models)
     for _ in range(args.repeats):
         for name in order:
-            blocks[name]["train"].append(train_images_per_second(models[name], dataset, args.steps, args.batch_size))
+            blocks[name]["train"].append(
+                train_images_per_second(models[name], images, labels, args.steps, args.batch_size))
             blocks[name]["evaluate"].append(eval_images_per_second(models[name], images, args.batch_size))
         order.reverse()
     return blocks, source
@@ -137,6 +158,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=10, help="timed blocks per method, interleaved")
     parser.add_argument("--precision", default="float32", choices=PRECISIONS)
     parser.add_argument("--xla", action="store_true", help="XLA-compile the train and evaluation steps")
+    parser.add_argument("--data-dir", type=Path, default=None, help="where Fashion-MNIST is (default: system location)")
     parser.add_argument("--no-estimate", action="store_true", help="skip the protocol time estimate")
     parser.add_argument("--compare", choices=("mixed_bfloat16", "xla"),
                         help="instead: ARConvL float32 without XLA against ARConvL with this option, "
@@ -145,8 +167,8 @@ def main(argv=None):
     if args.compare:
         return compare_option(args)
 
-    device = "GPU: " + tf.config.list_physical_devices("GPU")[0].name if tf.config.list_physical_devices("GPU") \
-        else f"CPU ({os.cpu_count()} cores)"
+    accelerators = backend_accelerators()
+    device = f"GPU: {accelerators[0]}" if accelerators else f"CPU ({os.cpu_count()} cores)"
     print(f"device {device}; batch {args.batch_size}; precision {args.precision}; XLA {'on' if args.xla else 'off'}; "
           f"{args.repeats} blocks x {args.steps} steps per method; images/s of the fastest block (median)")
     print(f"{'backbone':10s} {'ARConvL train':>16s} {'CPL train':>16s} {'ratio':>6s} {'evaluation':>16s}  data")

@@ -56,11 +56,12 @@ def train_arguments(run, run_dir, data_dir=None, offline=False):
 
 
 def train_environment():
-    """This process's environment for a ``train`` child: GPU memory growth (runs share a GPU), quiet
-    TensorFlow, and this very ``arconvl`` first on the import path."""
+    """This process's environment for a ``train`` child: GPU memory taken as needed (runs share a GPU;
+    TensorFlow's memory growth, JAX without preallocation), quiet TensorFlow, and this very ``arconvl``
+    first on the import path."""
     python_path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "TF_FORCE_GPU_ALLOW_GROWTH": "true", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "PYTHONPATH": python_path}
+    return {**os.environ, "TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": python_path}
 
 
 def log_path_of(run_dir):
