@@ -21,11 +21,12 @@ from arconvl.sweep import load_experiment
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
-SMOKE = {"datasets": ("fashion_mnist",), "qs": (1, 10), "seeds": (0,), "epochs": 4, "subsample": 0.1,
-         "variant": "code", "precision": "float32", "xla": False, "params": {}}
-MIN_STEPS = 90  # optimizer steps of the shortest smoke run (Fashion-10)
-MIN_MINORITY_IMAGES = 50  # training images of the smallest class in any smoke run
-MAX_STEPS = 5000  # optimizer steps of both smoke sweeps together: the cost of the reproduction
+SMOKE = {"datasets": ("fashion_mnist",), "seeds": (0,), "epochs": 4, "subsample": 0.2, "variant": "code",
+         "precision": "float32", "xla": False, "params": {}}
+SMOKE_QS = {"table1": (1, 10), "table2": (10,)}  # Table 2: the imbalanced row only, to save time
+MIN_STEPS = 180  # optimizer steps of the shortest smoke run (Fashion-10: 188)
+MIN_MINORITY_IMAGES = 100  # training images of the smallest class in any smoke run (Fashion-10: 108)
+MAX_STEPS = 5600  # optimizer steps of both smoke sweeps together (5,572): the cost of the reproduction
 
 
 def smoke(name):
@@ -58,13 +59,14 @@ def training_steps(run):
 def test_the_smoke_grid_and_settings_are_pinned(name, methods):
     experiment = smoke(name)
     assert experiment.methods == methods == load_experiment(CONFIGS / f"{name}.toml").methods  # every method
+    assert experiment.qs == SMOKE_QS[name]
     for key, value in SMOKE.items():
         assert getattr(experiment, key) == value, key
 
 
-def test_table2s_smoke_rows_are_table1s_so_every_ablation_row_has_arconvl():
+def test_table2s_smoke_rows_are_among_table1s_so_every_ablation_row_has_arconvl():
     rows = {(r.dataset, r.q, r.seed) for r in smoke("table1").runs()}
-    assert {(r.dataset, r.q, r.seed) for r in smoke("table2").runs()} == rows
+    assert {(r.dataset, r.q, r.seed) for r in smoke("table2").runs()} <= rows
     assert len({q for _, q, _ in rows}) >= 2  # Fig. 4 and supplementary Fig. 1 draw lines, not points
 
 
