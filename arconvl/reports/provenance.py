@@ -28,7 +28,7 @@ def _values(runs, column, fmt=str):
     """The distinct values of ``column`` in ``runs``, sorted and formatted, joined by commas."""
     if column not in runs.columns:
         return ""
-    values = sorted({v for v in runs[column] if not pd.isna(v)}, key=lambda v: (str(type(v)), v))
+    values = sorted(set(runs[column].dropna()))
     return ", ".join(fmt(v) for v in values)
 
 
