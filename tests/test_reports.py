@@ -338,6 +338,37 @@ def test_read_results_round_trip_and_missing_column(tmp_path):
         read_results(tmp_path / "absent.csv")
 
 
+# --- smoke runs are marked as such ---------------------------------------------------------------
+
+SMOKE_BANNER = ("Smoke run (profile smoke: 3 epochs on a 5% subsample of every split, seeds 0, 1, 2), "
+                "not the paper's protocol")
+
+
+def test_every_report_of_smoke_runs_opens_with_a_banner_naming_its_epochs_and_subsample(tmp_path):
+    paths = write_reports({"table1": synthetic_results()}, tmp_path)
+    markdowns = [p for p in paths if p.suffix == ".md"]
+    assert len(markdowns) == 5  # four tables and the comparison
+    for path in markdowns:
+        banner = next(line for line in path.read_text().splitlines() if line.startswith("> "))
+        protocol = "(profile paper: the full schedule on all the data, 10 seeds)"
+        assert banner.startswith(f"> **{SMOKE_BANNER} {protocol}"), path
+    assert to_markdown(main_table(synthetic_results())[0]).startswith(f"> **{SMOKE_BANNER}")
+    latex = (tmp_path / "table1_gmean.tex").read_text()
+    assert r"\textbf{Smoke run (profile smoke: 3 epochs on a 5\% subsample" in latex
+    figure = metric_vs_q_figure(synthetic_results(), "test_gmean")
+    assert figure.get_suptitle().startswith(SMOKE_BANNER + "\nPerformance deterioration")
+
+
+def test_runs_of_the_papers_protocol_carry_no_banner_and_a_subsample_alone_makes_one():
+    full = synthetic_results().assign(profile="fashion", epochs=50, subsample=1.0)  # the protocol, fewer sets
+    assert not to_markdown(main_table(full)[0]).startswith(">")
+    assert not to_markdown(ablation_table(full)[0]).startswith(">")
+    assert metric_vs_q_figure(full, "test_gmean").get_suptitle().startswith("Performance deterioration")
+    one_seed = full.assign(subsample=0.5)[lambda frame: frame["seed"] == 0]  # not named smoke, yet reduced
+    assert to_markdown(main_table(one_seed)[0]).startswith(
+        "> **Smoke run (profile fashion: 50 epochs on a 50% subsample of every split, seed 0), not the paper's")
+
+
 # --- consistency with the rest of the project --------------------------------------------------
 
 

@@ -1,11 +1,11 @@
 """Tables, figures and the comparison with the paper, from results rows (SPEC §6–§7).
 
 Reads top-down as the pipeline: ``results`` (read and check the one-row-per-run CSV) →
-``summary`` (mean, std, n, seeds per cell) → ``main_table`` (Table 1 / supp. Table 3) and
-``ablation_table`` (Table 2 / supp. Table 4), rendered by ``render`` (Markdown, LaTeX) →
-``comparison`` (every cell vs the paper) → ``figures`` (Fig. 4 / supp. Fig. 1) → ``writers``
-(the only module that writes files). Everything but ``writers`` is pure: DataFrames in,
-DataFrames / strings / Figures out.
+``summary`` (mean, std, n, seeds per cell) and ``provenance`` (the banner of smoke runs) →
+``main_table`` (Table 1 / supp. Table 3) and ``ablation_table`` (Table 2 / supp. Table 4),
+rendered by ``render`` (Markdown, LaTeX) → ``comparison`` (every cell vs the paper) → ``figures``
+(Fig. 4 / supp. Fig. 1) → ``writers`` (the only module that writes files). Everything but
+``writers`` is pure: DataFrames in, DataFrames / strings / Figures out.
 """
 
 from arconvl.reports.ablation_table import ablation_table

@@ -15,6 +15,7 @@ import pandas as pd
 from arconvl.errors import DataError
 from arconvl.reports.main_table import ALPHA, main_table_csv, value_cells
 from arconvl.reports.names import ABLATION_METHODS, CONTROL_METHOD, display_name, metric_label, row_label
+from arconvl.reports.provenance import smoke_banner
 from arconvl.reports.render import FULL_SEEDS, MISSING, Cell, Table, format_p, format_rank, latex_name
 from arconvl.reports.summary import STD_DDOF, complete_rows, summarise
 from arconvl.stats import average_ranks, wilcoxon_test
@@ -67,6 +68,7 @@ def ablation_table(results, metric="test_gmean", ablations=ABLATION_METHODS, con
         corner="Data",
         header=[display_name(m) for m in methods],
         header_latex=[latex_name(m) for m in methods],
+        banner=smoke_banner(results[results["method"].isin(methods)]),
     )
     for row in summary.index:
         means = summary.loc[row, "mean"][methods].to_numpy(dtype=float)

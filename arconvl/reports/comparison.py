@@ -135,11 +135,13 @@ def _signed(value, digits):
     return text.replace("-", "−")
 
 
-def comparison_markdown(comparison):
-    """The comparison as Markdown: one section per table, one line per cell."""
-    lines = [
-        "# Reproduced cells vs the paper",
-        "",
+def comparison_markdown(comparison, banner=""):
+    """The comparison as Markdown: one section per table, one line per cell; ``banner`` (when set, e.g.
+    ``provenance.smoke_banner`` of the results) a paragraph under the title."""
+    lines = ["# Reproduced cells vs the paper", ""]
+    if banner:
+        lines += [f"> **{banner}**", ""]
+    lines += [
         "Ours: mean±std (sample std, ddof=1) in % over the n finished seeds. Difference = ours − paper, "
         "in % points and in units of the paper's std (±∞ where the paper prints a std of 0.0).",
     ]

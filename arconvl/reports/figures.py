@@ -10,6 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from arconvl.reports.names import CONTROL_METHOD, Q_VALUES, TABLE1_METHODS, display_name, family_name, metric_label
+from arconvl.reports.provenance import smoke_title
 from arconvl.reports.summary import summarise
 
 CAPTIONS = {
@@ -65,6 +66,7 @@ def metric_vs_q_figure(results, metric="test_gmean", methods=TABLE1_METHODS, con
     ordered = [handles[m] for m in methods if m in handles]
     figure.legend(ordered, [h.get_label() for h in ordered], loc="outside lower center",
                   ncol=min(len(ordered), 8), frameon=False)
-    figure.suptitle(title or CAPTIONS.get(metric, f"{metric_label(metric)} against the imbalance level q"),
-                    fontsize="medium")
+    title = title or CAPTIONS.get(metric, f"{metric_label(metric)} against the imbalance level q")
+    banner = smoke_title(results[results["method"].isin(methods)])
+    figure.suptitle(f"{banner}\n{title}" if banner else title, fontsize="medium")
     return figure

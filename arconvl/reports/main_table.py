@@ -17,6 +17,7 @@ import pandas as pd
 
 from arconvl.errors import DataError
 from arconvl.reports.names import CONTROL_METHOD, TABLE1_METHODS, display_name, metric_label, row_label
+from arconvl.reports.provenance import smoke_banner
 from arconvl.reports.render import DIGITS, FULL_SEEDS, MISSING, Cell, Table, format_p, format_rank, latex_name
 from arconvl.reports.summary import STD_DDOF, complete_rows, summarise
 from arconvl.stats import average_ranks, friedman_test, holm_posthoc
@@ -103,6 +104,7 @@ def main_table(results, metric="test_gmean", methods=TABLE1_METHODS, control=CON
         corner="Data",
         header=[display_name(m) for m in methods],
         header_latex=[latex_name(m) for m in methods],
+        banner=smoke_banner(results[results["method"].isin(methods)]),
     )
     for row in summary.index:
         means = summary.loc[row, "mean"][methods].to_numpy(dtype=float)

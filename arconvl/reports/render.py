@@ -32,7 +32,8 @@ class Cell:
 class Table:
     """A rendered-format-independent table: header, labelled rows of cells, caption, footnotes.
 
-    ``header_latex`` holds the header cells already typeset for LaTeX.
+    ``header_latex`` holds the header cells already typeset for LaTeX; ``banner``, when set, is a
+    paragraph above the caption (``provenance.smoke_banner``).
     """
 
     caption: str
@@ -42,6 +43,7 @@ class Table:
     rows: list = field(default_factory=list)  # (label, [Cell, ...])
     footnotes: list = field(default_factory=list)
     label: str = ""
+    banner: str = ""
 
 
 def format_mean_std(mean, std, n, full_n=FULL_SEEDS, digits=DIGITS):
@@ -108,7 +110,8 @@ def render_cell(cell, fmt, full_n=FULL_SEEDS, digits=DIGITS):
 
 def to_markdown(table, full_n=FULL_SEEDS):
     """The table as GitHub Markdown: caption, pipe table, footnotes."""
-    lines = [f"**{table.caption}**", ""]
+    lines = [f"> **{table.banner}**", ""] if table.banner else []
+    lines += [f"**{table.caption}**", ""]
     lines.append("| " + " | ".join([table.corner, *table.header]) + " |")
     lines.append("|" + "|".join([":---"] + [":---:"] * len(table.header)) + "|")
     for label, cells in table.rows:
@@ -130,6 +133,8 @@ def to_latex(table, full_n=FULL_SEEDS):
     ]
     if table.label:
         lines.append(rf"\label{{{table.label}}}")
+    if table.banner:
+        lines.append(r"\par\smallskip\textbf{" + _latex_text(table.banner) + r"}\par\smallskip")
     lines += [
         r"\resizebox{\textwidth}{!}{%",
         rf"\begin{{tabular}}{{{columns}}}",

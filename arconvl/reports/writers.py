@@ -26,6 +26,7 @@ from arconvl.reports.curves import read_histories, training_curves_figure
 from arconvl.reports.figures import metric_vs_q_figure
 from arconvl.reports.main_table import main_table, main_table_csv, rank_tests_csv
 from arconvl.reports.names import ABLATION_METHODS, CONTROL_METHOD, TABLE1_METHODS
+from arconvl.reports.provenance import smoke_banner
 from arconvl.reports.render import to_latex, to_markdown
 from arconvl.reports.results import check_results, finished_runs
 
@@ -104,7 +105,7 @@ def write_comparison(results, out_dir):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [
-        _write_text(out_dir / "comparison_with_paper.md", comparison_markdown(comparison)),
+        _write_text(out_dir / "comparison_with_paper.md", comparison_markdown(comparison, smoke_banner(results))),
         _write_csv(out_dir / "comparison_with_paper.csv", comparison),
     ]
 
