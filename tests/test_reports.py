@@ -18,6 +18,7 @@ from arconvl.errors import ConfigError, DataError
 from arconvl.paper import PAPER_DATASET_NAMES, read_table
 from arconvl.reports import (
     ablation_table,
+    average_ranks_beside_paper,
     compare_with_paper,
     comparison_markdown,
     main_table,
@@ -255,8 +256,30 @@ def test_comparison_differences_in_points_and_paper_stds():
     assert ("Table 1", "Fashion-10", "la") not in rows.index  # no run, no row
     assert len(comparison) == 2 * (len(GMEANS) - 5) + 2 * 5  # every cell once per metric
     markdown = comparison_markdown(comparison)
-    assert "| Fashion-100 | ARConvL | 82.3±0.8 | 80.7±1.0 | 3 | −1.60 | −2.00 | table1 | smoke |" in markdown
+    # No last-epoch columns in these results: the last-epoch cells are missing, not made up.
+    assert "| Fashion-100 | ARConvL | 82.3±0.8 | 80.7±1.0 | 3 | −1.60 | −2.00 | – | – | table1 | smoke |" in markdown
     assert "| −1.10 | −∞ |" in markdown
+
+
+def test_comparison_last_epoch_and_average_ranks_beside_the_paper():
+    """Ours = the paper's means at the selected epoch and 100 − them at the last epoch: the selected
+    ranks equal the paper's, the last epoch's are reversed (k + 1 − rank), on every complete row."""
+    results = paper_results("paper-table1-gmean.tsv", TABLE1_METHODS)
+    results["test_gmean_last"] = 1.0 - results["test_gmean"]
+    ranks, rows = average_ranks_beside_paper(results)
+    assert rows == [row["Data"] for row in read_table("paper-table1-gmean.tsv")]
+    assert list(ranks.index) == [display_name(method) for method in TABLE1_METHODS]
+    np.testing.assert_allclose(ranks["ours"], ranks["paper"])
+    np.testing.assert_allclose(ranks["ours_last"], len(TABLE1_METHODS) + 1 - ranks["paper"])
+    assert ranks.loc["ARConvL", "paper"] == min(ranks["paper"])  # the paper's headline
+    cell = compare_with_paper(results).set_index(["table", "data", "method"]).loc[("Table 1", "Fashion-100", "cpl")]
+    assert cell["ours_last_mean_pct"] == pytest.approx(100 - 75.1)
+    assert cell["diff_last_paper_stds"] == pytest.approx((100 - 75.1 - 75.1) / 2.7)
+    markdown = comparison_markdown(compare_with_paper(results), "", ranks, rows)
+    assert f"## Average ranks on the {len(rows)} rows where every method is reproduced" in markdown
+    assert table_row(markdown, "ARConvL")[-3:] == [f"{ranks.loc['ARConvL', c]:.2f}" for c in ranks.columns]
+    # A row with a method missing is not ranked.
+    assert average_ranks_beside_paper(results[results["method"] != "la"]) == (None, [])
 
 
 def test_parse_mean_std_reads_paper_cells_and_rejects_others():

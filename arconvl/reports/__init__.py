@@ -9,7 +9,12 @@ rendered by ``render`` (Markdown, LaTeX) → ``comparison`` (every cell vs the p
 """
 
 from arconvl.reports.ablation_table import ablation_table
-from arconvl.reports.comparison import compare_with_paper, comparison_markdown, parse_mean_std
+from arconvl.reports.comparison import (
+    average_ranks_beside_paper,
+    compare_with_paper,
+    comparison_markdown,
+    parse_mean_std,
+)
 from arconvl.reports.figures import metric_vs_q_figure
 from arconvl.reports.main_table import main_table
 from arconvl.reports.render import format_mean_std, to_latex, to_markdown
@@ -34,6 +39,7 @@ __all__ = [
     "ablation_table",
     "check_results",
     "combine_results",
+    "average_ranks_beside_paper",
     "compare_with_paper",
     "comparison_markdown",
     "finished_runs",

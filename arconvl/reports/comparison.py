@@ -2,8 +2,11 @@
 
 For each of the paper's four result tables, each (dataset-q, method) cell with at least one
 finished seed gives one row: the paper's mean±std (from ``arconvl/paper/*.tsv``), ours (mean, std,
-n), the difference and, naming what produced our cell, its experiment(s), profile(s), variant(s),
-epochs, training-data subsample and seeds. ARConvL has no column in the ablation tables, so its
+n), the difference, the same for the last epoch's weights (``*_last`` columns of ``run.csv``: what
+the selected epoch is compared with), and, naming what produced our cell, its experiment(s),
+profile(s), variant(s), epochs, training-data subsample and seeds. ``average_ranks_beside_paper``
+ranks the methods on the rows where every one of them is reproduced, ours (selected and last epoch)
+beside the paper's ranks on the same rows. ARConvL has no column in the ablation tables, so its
 cells appear under Tables 1 and 3 only. When the paper's std is 0.0 (as printed), the difference in
 std units is ±inf, or 0 when the means are equal.
 """
@@ -19,7 +22,8 @@ from arconvl.paper import read_table
 from arconvl.reports.names import ABLATION_METHODS, TABLE1_METHODS, display_name, metric_label, row_label
 from arconvl.reports.render import MISSING, format_mean_std
 from arconvl.reports.results import finished_runs
-from arconvl.reports.summary import summarise
+from arconvl.reports.summary import complete_rows, summarise
+from arconvl.stats.ranks import average_ranks
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,11 @@ class PaperTable:
     filename: str
     metric: str
     methods: tuple
+
+    @property
+    def last_metric(self):
+        """The same metric of the last epoch's weights (``test_gmean`` → ``test_gmean_last``)."""
+        return f"{self.metric}_last"
 
 
 PAPER_TABLES = (
@@ -89,6 +98,7 @@ def compare_with_paper(results, tables=PAPER_TABLES):
     for paper_table in tables:
         paper = paper_cells(paper_table)
         summary = summarise(results, paper_table.metric, paper_table.methods)
+        last = _last_epoch_summary(results, paper_table)
         runs = finished_runs(results, paper_table.metric)
         sources = _sources(runs[runs["method"].isin(paper_table.methods)])
         for dataset, q in summary.index:
@@ -101,6 +111,7 @@ def compare_with_paper(results, tables=PAPER_TABLES):
                 mean = 100 * float(summary.at[(dataset, q), ("mean", method)])
                 std = 100 * float(summary.at[(dataset, q), ("std", method)])
                 difference = mean - paper_mean
+                last_mean, last_std = _percent_cell(last, (dataset, q), method)
                 source = sources.get((dataset, q, method), {})
                 rows.append({
                     "table": paper_table.name,
@@ -117,13 +128,54 @@ def compare_with_paper(results, tables=PAPER_TABLES):
                     "n": n,
                     "diff_pct_points": difference,
                     "diff_paper_stds": std_units(difference, paper_std),
+                    "ours_last_mean_pct": last_mean,
+                    "ours_last_std_pct": last_std,
+                    "diff_last_paper_stds": std_units(last_mean - paper_mean, paper_std),
                     **{c: source.get(c, "") for c in SOURCE_COLUMNS},
                     "seeds": " ".join(str(s) for s in summary.at[(dataset, q), ("seeds", method)]),
                 })
     columns = ["table", "metric", "data", "dataset", "q", "method", "display_name", "paper_mean_pct",
                "paper_std_pct", "ours_mean_pct", "ours_std_pct", "n", "diff_pct_points",
-               "diff_paper_stds", *SOURCE_COLUMNS, "seeds"]
+               "diff_paper_stds", "ours_last_mean_pct", "ours_last_std_pct", "diff_last_paper_stds",
+               *SOURCE_COLUMNS, "seeds"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _last_epoch_summary(results, paper_table):
+    """``summarise`` of the last epoch's metric, or None for results written before it was recorded."""
+    if paper_table.last_metric not in results.columns:
+        return None
+    return summarise(results, paper_table.last_metric, paper_table.methods)
+
+
+def _percent_cell(summary, row, method):
+    """(mean, std) in % of one cell of a summary; NaN where it has none."""
+    if summary is None or row not in summary.index or summary.at[row, ("n", method)] == 0:
+        return math.nan, math.nan
+    return 100 * float(summary.at[row, ("mean", method)]), 100 * float(summary.at[row, ("std", method)])
+
+
+def average_ranks_beside_paper(results, paper_table=PAPER_TABLES[0]):
+    """Average ranks of ``paper_table``'s methods over the rows where every method has a finished seed:
+    a DataFrame indexed by method with columns ``ours`` (selected epoch), ``ours_last`` (last epoch)
+    and ``paper`` (the paper's means on the same rows), and the row labels; (None, []) without such a
+    row. Ranks are taken on unrounded means, the paper's on its printed ones (ties share a rank)."""
+    methods = list(paper_table.methods)
+    summary = complete_rows(summarise(results, paper_table.metric, methods), methods)
+    if summary.empty:
+        return None, []
+    labels = [row_label(dataset, q) for dataset, q in summary.index]
+    paper = paper_cells(paper_table)
+    if any((label, method) not in paper for label in labels for method in methods):
+        return None, []
+    columns = {"ours": summary["mean"][methods].to_numpy(float),
+               "paper": [[paper[(label, method)][0] for method in methods] for label in labels]}
+    last = _last_epoch_summary(results, paper_table)
+    if last is not None and not last.loc[summary.index, "mean"][methods].isna().any().any():
+        columns["ours_last"] = last.loc[summary.index, "mean"][methods].to_numpy(float)
+    ranks = pd.DataFrame({name: average_ranks(table) for name, table in columns.items()}, index=methods)
+    ranks.index = [display_name(method) for method in methods]
+    return ranks, labels
 
 
 def _signed(value, digits):
@@ -135,9 +187,10 @@ def _signed(value, digits):
     return text.replace("-", "−")
 
 
-def comparison_markdown(comparison, banner=""):
+def comparison_markdown(comparison, banner="", ranks=None, rank_rows=()):
     """The comparison as Markdown: one section per table, one line per cell; ``banner`` (when set, e.g.
-    ``provenance.smoke_banner`` of the results) a paragraph under the title."""
+    ``provenance.smoke_banner`` of the results) a paragraph under the title; ``ranks`` and
+    ``rank_rows`` (``average_ranks_beside_paper``) a closing section of average ranks."""
     lines = ["# Reproduced cells vs the paper", ""]
     if banner:
         lines += [f"> **{banner}**", ""]
@@ -152,15 +205,29 @@ def comparison_markdown(comparison, banner=""):
             "",
             f"## {name}: {metric_label(group['metric'].iloc[0])}",
             "",
-            "| Data | Method | Paper | Ours | n | Ours − paper (pp) | In paper stds | Experiment | Profile "
-            "| Variant | Epochs | Subsample | Seeds |",
-            "|:---|:---|---:|---:|---:|---:|---:|:---|:---|:---|---:|---:|:---|",
+            "| Data | Method | Paper | Ours | n | Ours − paper (pp) | In paper stds | Ours, last epoch "
+            "| Last: in paper stds | Experiment | Profile | Variant | Epochs | Subsample | Seeds |",
+            "|:---|:---|---:|---:|---:|---:|---:|---:|---:|:---|:---|:---|---:|---:|:---|",
         ]
         for r in group.itertuples(index=False):
             paper = f"{r.paper_mean_pct:.1f}±{r.paper_std_pct:.1f}"
             ours = format_mean_std(r.ours_mean_pct, r.ours_std_pct, r.n, full_n=0)
+            last = MISSING if math.isnan(r.ours_last_mean_pct) else format_mean_std(
+                r.ours_last_mean_pct, r.ours_last_std_pct, r.n, full_n=0)
             cells = [r.data, r.display_name, paper, ours, str(r.n), _signed(r.diff_pct_points, 2),
-                     _signed(r.diff_paper_stds, 2), r.experiment or MISSING, r.profile or MISSING,
+                     _signed(r.diff_paper_stds, 2), last, _signed(r.diff_last_paper_stds, 2),
+                     r.experiment or MISSING, r.profile or MISSING,
                      r.variant or MISSING, r.epochs or MISSING, r.subsample or MISSING, r.seeds]
             lines.append("| " + " | ".join(cells) + " |")
+    if ranks is not None:
+        lines += ["", f"## Average ranks on the {len(rank_rows)} rows where every method is reproduced "
+                  f"({', '.join(rank_rows)})", "",
+                  "Rank 1 = best G-mean of its row, ties averaged; the paper's ranks are taken on its printed "
+                  "means of the same rows.", "", "| Method | " + " | ".join(RANK_HEADERS[c] for c in ranks.columns)
+                  + " |", "|:---|" + "---:|" * len(ranks.columns)]
+        for method, values in ranks.iterrows():
+            lines.append(f"| {method} | " + " | ".join(f"{value:.2f}" for value in values) + " |")
     return "\n".join(lines) + "\n"
+
+
+RANK_HEADERS = {"ours": "Ours (selected epoch)", "ours_last": "Ours (last epoch)", "paper": "Paper"}

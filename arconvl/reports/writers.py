@@ -21,7 +21,7 @@ import pandas as pd
 
 from arconvl.errors import ConfigError
 from arconvl.reports.ablation_table import ablation_table, ablation_table_csv, pair_tests_csv
-from arconvl.reports.comparison import compare_with_paper, comparison_markdown
+from arconvl.reports.comparison import average_ranks_beside_paper, compare_with_paper, comparison_markdown
 from arconvl.reports.curves import read_histories, training_curves_figure
 from arconvl.reports.figures import metric_vs_q_figure
 from arconvl.reports.main_table import main_table, main_table_csv, rank_tests_csv
@@ -104,8 +104,10 @@ def write_comparison(results, out_dir):
         return []
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    ranks, rank_rows = average_ranks_beside_paper(results)
+    markdown = comparison_markdown(comparison, smoke_banner(results), ranks, rank_rows)
     return [
-        _write_text(out_dir / "comparison_with_paper.md", comparison_markdown(comparison, smoke_banner(results))),
+        _write_text(out_dir / "comparison_with_paper.md", markdown),
         _write_csv(out_dir / "comparison_with_paper.csv", comparison),
     ]
 
