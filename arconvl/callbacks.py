@@ -1,4 +1,4 @@
-"""Keras callbacks of the training protocol (SPEC §5): schedules, per-epoch evaluation,
+"""Keras callbacks of the training protocol (SPEC §5): the rates held, per-epoch evaluation,
 best-validation weights and the per-epoch history file. Epochs are 1-based everywhere outside Keras.
 """
 
@@ -8,7 +8,6 @@ import numpy as np
 from arconvl.checkpoint import capture_state, save_checkpoint
 from arconvl.errors import NumericalFault
 from arconvl.metrics import classwise_accuracy, g_mean, per_class_recall
-from arconvl.schedules import step_decay, warmup_then_constant
 
 
 def held_learning_rate(optimizer):
@@ -17,34 +16,18 @@ def held_learning_rate(optimizer):
     return float(str(np.float32(keras.ops.convert_to_numpy(optimizer.learning_rate))))
 
 
-class EpochSchedules(keras.callbacks.Callback):
-    """Sets the learning rates of the network (step decay) and of the radii (warm-up) each epoch,
-    and logs (``lr``, ``radius_lr``) the rates the two optimizers actually held during it."""
-
-    def __init__(self, config):
-        super().__init__()
-        self.config = config
-
-    def rates(self, epoch):
-        """(network lr, radius lr) of 1-based ``epoch``."""
-        c = self.config
-        return (
-            step_decay(epoch, c.learning_rate, c.lr_decay_epochs, c.lr_decay_factor),
-            warmup_then_constant(
-                epoch, c.radius_warmup_learning_rate, c.radius_learning_rate, c.radius_warmup_epochs
-            ),
-        )
+class LearningRateLog(keras.callbacks.Callback):
+    """Logs (``lr``, ``radius_lr``) the rates the two optimizers held during each epoch: their
+    schedules (``arconvl.schedules``) read at the epoch's first step."""
 
     def on_epoch_begin(self, epoch, logs=None):
-        lr, radius_lr = self.rates(epoch + 1)
-        self.model.optimizer.learning_rate.assign(lr)
-        if self.model.radius_optimizer is not None:
-            self.model.radius_optimizer.learning_rate.assign(radius_lr)
+        model = self.model
+        self.rates = {"lr": held_learning_rate(model.network_optimizer)}
+        if model.radius_optimizer is not None:
+            self.rates["radius_lr"] = held_learning_rate(model.radius_optimizer)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs["lr"] = held_learning_rate(self.model.optimizer)
-        if self.model.radius_optimizer is not None:
-            logs["radius_lr"] = held_learning_rate(self.model.radius_optimizer)
+        logs.update(self.rates)
 
 
 def evaluate_recalls(model, images, labels, num_classes):

@@ -112,7 +112,7 @@ def check_state_fits(model, state):
     expected = {
         "weights": [w.shape for w in model.get_weights()],
         "best_weights": [w.shape for w in model.get_weights()],
-        "optimizer": [tuple(v.shape) for v in _variables(model.optimizer)],
+        "optimizer": [tuple(v.shape) for v in _variables(model.network_optimizer)],
         "radius_optimizer": [tuple(v.shape) for v in _variables(model.radius_optimizer)],
     }
     for name, shapes in expected.items():
@@ -149,7 +149,7 @@ def capture_state(model, config, epoch, seconds, best):
     ``best``: the run's ``callbacks.BestWeights``."""
     return TrainingState(
         config=config, epoch=epoch, seconds=seconds, weights=model.get_weights(),
-        optimizer=_optimizer_values(model.optimizer),
+        optimizer=_optimizer_values(model.network_optimizer),
         radius_optimizer=_optimizer_values(model.radius_optimizer),
         best=best.best, best_epoch=best.best_epoch, best_weights=best.best_weights,
     )
@@ -159,5 +159,5 @@ def restore_state(model, state):
     """Put the weights and both optimizers' variables of ``state`` into ``model`` (built as the
     run that saved it, both optimizers built)."""
     model.set_weights(state.weights)
-    _assign_optimizer(model.optimizer, state.optimizer, "optimizer")
+    _assign_optimizer(model.network_optimizer, state.optimizer, "optimizer")
     _assign_optimizer(model.radius_optimizer, state.radius_optimizer, "radius optimizer")

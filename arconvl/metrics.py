@@ -75,8 +75,8 @@ class _PerClassCounts(keras.metrics.Metric):
 
     def reset_state(self):
         if self.num_classes is not None:
-            self.support.assign(keras.ops.zeros_like(self.support))
-            self.hits.assign(keras.ops.zeros_like(self.hits))
+            for counts in (self.support, self.hits):  # one new array each: JAX donates each variable's buffer
+                counts.assign(keras.ops.zeros((self.num_classes,), self.dtype))
 
     def get_config(self):
         return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype}

@@ -3,8 +3,8 @@
 Logits are −d²(f(x), C_j) and the prediction is their argmax, the nearest center, for every method
 (SPEC §1). Each training step computes the method's loss, every adaptive quantity included, inside
 the compiled step; the network and centers step with the main optimizer, the radii with their own
-(``compile(radius_optimizer=...)``). The gradient step is written per backend in
-``arconvl.train_steps``; everything here is ``keras.ops``.
+(``compile(radius_optimizer=...)``), both inside one ``optimizers.RadiusSplitOptimizer``. The
+gradient step is written per backend in ``arconvl.train_steps``; everything here is ``keras.ops``.
 """
 
 import keras
@@ -14,6 +14,7 @@ from keras import ops
 from arconvl import train_steps
 from arconvl.layers import ClassRadii, Prototypes
 from arconvl.methods import ResolvedMethod, resolve_method
+from arconvl.optimizers import RadiusSplitOptimizer
 
 # The radii's optimizer when ``compile`` is given none: SGD(0.01, momentum 0.9) (SPEC §2).
 DEFAULT_RADIUS_LEARNING_RATE = 0.01
@@ -57,7 +58,6 @@ class PrototypeClassifier(keras.Model):
         # Centers, radii, distances and losses in float32 whatever the backbone computes in.
         self.prototypes = Prototypes(self.num_classes, name="prototypes", dtype="float32")
         self.radii = ClassRadii(self.num_classes, name="radii", dtype="float32") if method.uses_radii else None
-        self.radius_optimizer = None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", *method.parts)}
 
     # --- building and compiling -------------------------------------------------------------
@@ -73,28 +73,48 @@ class PrototypeClassifier(keras.Model):
     def compile(self, optimizer="sgd", metrics=None, radius_optimizer=None, **kwargs):
         """``keras.Model.compile`` with the radii's optimizer; a method that learns radii gets
         SGD(0.01, momentum 0.9) when ``radius_optimizer`` is None. The loss is the method's:
-        ``loss=`` is not taken."""
+        ``loss=`` is not taken.
+
+        With radii, ``model.optimizer`` is a ``RadiusSplitOptimizer`` of the two (the one optimizer
+        whose state Keras trains and saves on every backend); ``network_optimizer`` and
+        ``radius_optimizer`` are the two given."""
         if kwargs.pop("loss", None) is not None:
             raise ValueError(f"the loss is the method's ({self.method.name!r}); compile takes no loss=")
         if radius_optimizer is not None and self.radii is None:
             raise ValueError(f"method {self.method.name!r} learns no radii; it takes no radius_optimizer")
-        super().compile(optimizer=optimizer, metrics=metrics, **kwargs)
         if self.radii is not None:
-            self.radius_optimizer = keras.optimizers.get(radius_optimizer) if radius_optimizer is not None else (
+            radius_optimizer = keras.optimizers.get(radius_optimizer) if radius_optimizer is not None else (
                 keras.optimizers.SGD(DEFAULT_RADIUS_LEARNING_RATE, momentum=DEFAULT_RADIUS_MOMENTUM))
+            optimizer = RadiusSplitOptimizer(keras.optimizers.get(optimizer), radius_optimizer)
+        super().compile(optimizer=optimizer, metrics=metrics, **kwargs)
         if self.built:
             self._build_optimizers()
 
     def _build_optimizers(self):
-        """Each optimizer's variables for its own model variables, before any compiled step."""
-        if getattr(self, "optimizer", None) is not None:
-            self.optimizer.build(self.network_variables)
-        if self.radius_optimizer is not None:
-            self.radius_optimizer.build(self.radius_variables)
+        """The optimizers' variables for their own model variables, before any compiled step."""
+        if getattr(self, "optimizer", None) is None:
+            return
+        if self.radii is None:
+            self.optimizer.build(self.optimized_variables)
+        else:
+            self.optimizer.build(self.optimized_variables, self.radius_variables)
+
+    @property
+    def network_optimizer(self):
+        """The optimizer of the network and the centers (the one given to ``compile``)."""
+        optimizer = getattr(self, "optimizer", None)
+        return optimizer.network_optimizer if isinstance(optimizer, RadiusSplitOptimizer) else optimizer
+
+    @property
+    def radius_optimizer(self):
+        """The optimizer of the radii, None for a method without radii or before ``compile``."""
+        optimizer = getattr(self, "optimizer", None)
+        return optimizer.radius_optimizer if isinstance(optimizer, RadiusSplitOptimizer) else None
 
     def get_compile_config(self):
         config = super().get_compile_config() or {}
         if self.radius_optimizer is not None:
+            config["optimizer"] = keras.saving.serialize_keras_object(self.network_optimizer)
             config["radius_optimizer"] = keras.saving.serialize_keras_object(self.radius_optimizer)
         return config
 
@@ -112,6 +132,11 @@ class PrototypeClassifier(keras.Model):
     def radius_variables(self):
         """The variables of the radius optimizer (the a_j), empty without radii."""
         return [] if self.radii is None else self.radii.trainable_variables
+
+    @property
+    def optimized_variables(self):
+        """Every variable ``model.optimizer`` steps, in the order it is built with: network, then radii."""
+        return self.network_variables + self.radius_variables
 
     @property
     def metrics(self):

@@ -50,8 +50,11 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __call__(self, step):
         epoch = _epoch_of_step(step, self.steps_per_epoch)
-        decays = sum(ops.cast(epoch >= start, "float32") for start in self.decay_epochs)
-        return self.base_learning_rate * ops.power(self.factor, decays)
+        decays = sum(ops.cast(epoch >= start, "int32") for start in self.decay_epochs)
+        # step_decay's rates (float64, then float32 once) at epoch 1 and at each decay, indexed by the decays.
+        rates = [step_decay(epoch, self.base_learning_rate, self.decay_epochs, self.factor)
+                 for epoch in (1, *sorted(self.decay_epochs))]
+        return ops.take(ops.convert_to_tensor(rates, "float32"), decays)
 
     def get_config(self):
         return {"base_learning_rate": self.base_learning_rate, "decay_epochs": list(self.decay_epochs),

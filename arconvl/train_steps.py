@@ -3,7 +3,9 @@
 Keras' ``fit`` calls ``train_step(data)`` on TensorFlow (compiled with ``tf.function``) and
 ``train_step(state, data)`` on JAX (pure, under ``jax.jit``; Keras' guide "custom train step in
 JAX"). Both compute ``model.loss_parts_logits`` and apply the main optimizer to the network and the
-centers and the radius optimizer to the radii. TensorFlow is the reference.
+centers and the radius optimizer to the radii, both through ``model.optimizer`` (an
+``optimizers.RadiusSplitOptimizer`` when the method learns radii, so that JAX's training state holds
+both optimizers' variables). TensorFlow is the reference.
 """
 
 import keras
@@ -30,13 +32,10 @@ def _tensorflow_train_step(model, data):
     import tensorflow as tf
 
     images, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)  # sample weights: metrics only
-    network_vars, radius_vars = model.network_variables, model.radius_variables
+    variables = model.optimized_variables
     with tf.GradientTape() as tape:
         loss, parts, logits = model.loss_parts_logits(images, labels, training=True)
-    gradients = tape.gradient(loss, network_vars + radius_vars)
-    model.optimizer.apply(gradients[: len(network_vars)], network_vars)
-    if radius_vars:
-        model.radius_optimizer.apply(gradients[len(network_vars):], radius_vars)
+    model.optimizer.apply(tape.gradient(loss, variables), variables)
     return model.update_metrics(images, labels, logits, loss, parts, sample_weight)
 
 
@@ -60,11 +59,6 @@ def _jax_metrics(model, metrics_values, images, labels, logits, loss, parts, sam
 def _jax_train_step(model, state, data):
     import jax
 
-    if model.radius_optimizer is not None:
-        raise NotImplementedError(
-            "on JAX, PrototypeClassifier trains methods without radii only for now: the radius optimizer's "
-            "state is not part of the JAX training state"
-        )
     trainable_values, non_trainable_values, optimizer_values, metrics_values = state
     images, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
     variables = model.trainable_variables + model.non_trainable_variables
@@ -72,7 +66,7 @@ def _jax_train_step(model, state, data):
 
     def loss_fn(trainable, non_trainable):
         (loss, parts, logits), after = _stateless(
-            model, variables, list(trainable) + list(non_trainable),
+            variables, list(trainable) + list(non_trainable),
             lambda: model.loss_parts_logits(images, labels, training=True),
         )
         return loss, (parts, logits, after[num_trainable:])
@@ -80,14 +74,14 @@ def _jax_train_step(model, state, data):
     (loss, (parts, logits, non_trainable_values)), gradients = jax.value_and_grad(loss_fn, has_aux=True)(
         trainable_values, non_trainable_values
     )
-    # The main optimizer updates the network and the centers, in the order it was built with.
+    # The optimizer updates its variables in the order it was built with (model.optimized_variables).
     position = {id(variable): i for i, variable in enumerate(model.trainable_variables)}
-    network = [position[id(variable)] for variable in model.network_variables]
-    new_network, optimizer_values = model.optimizer.stateless_apply(
-        optimizer_values, [gradients[i] for i in network], [trainable_values[i] for i in network]
+    optimized = [position[id(variable)] for variable in model.optimized_variables]
+    new_values, optimizer_values = model.optimizer.stateless_apply(
+        optimizer_values, [gradients[i] for i in optimized], [trainable_values[i] for i in optimized]
     )
     trainable_values = list(trainable_values)
-    for i, value in zip(network, new_network):
+    for i, value in zip(optimized, new_values):
         trainable_values[i] = value
     logs, metrics_values = _jax_metrics(model, metrics_values, images, labels, logits, loss, parts, sample_weight)
     return logs, (trainable_values, non_trainable_values, optimizer_values, metrics_values)
@@ -97,7 +91,7 @@ def _jax_test_step(model, state, data):
     trainable_values, non_trainable_values, metrics_values = state
     images, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
     (loss, parts, logits), _ = _stateless(
-        model, model.trainable_variables + model.non_trainable_variables,
+        model.trainable_variables + model.non_trainable_variables,
         list(trainable_values) + list(non_trainable_values),
         lambda: model.loss_parts_logits(images, labels, training=False),
     )

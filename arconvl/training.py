@@ -15,8 +15,8 @@ from arconvl.callbacks import (
     BestWeights,
     EpochCheckpoint,
     EpochEvaluation,
-    EpochSchedules,
     HistoryWriter,
+    LearningRateLog,
     StopOnNonFiniteLoss,
     evaluate_recalls,
 )
@@ -35,10 +35,15 @@ from arconvl.run_files import (
     write_config,
     write_result,
 )
+from arconvl.schedules import StepDecay, WarmupThenConstant
 
 
-def build_model(config, class_counts, input_shape):
-    """The compiled ``PrototypeClassifier`` of ``config`` with both optimizers built."""
+def build_model(config, class_counts, input_shape, steps_per_epoch):
+    """The compiled ``PrototypeClassifier`` of ``config`` with both optimizers built.
+
+    The rates follow the protocol's schedules (SPEC §2, §5) keyed on each optimizer's step,
+    ``steps_per_epoch`` steps an epoch: the network's ``StepDecay``, the radii's ``WarmupThenConstant``.
+    Compiled with XLA under ``config.xla``, and always on JAX (op by op it is many times slower)."""
     method = resolve_method(
         config.method, dataset=config.dataset, variant=config.variant, overrides=config.method_params
     )
@@ -48,17 +53,20 @@ def build_model(config, class_counts, input_shape):
         backbone = build_backbone(config.backbone, input_shape, config.feature_dim)
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
-    radius_optimizer = (
-        keras.optimizers.SGD(config.radius_warmup_learning_rate, momentum=config.momentum)
-        if method.uses_radii
-        else None
-    )
+    network_rate = StepDecay(config.learning_rate, config.lr_decay_epochs, steps_per_epoch, config.lr_decay_factor)
+    radius_rate = WarmupThenConstant(config.radius_warmup_learning_rate, config.radius_learning_rate,
+                                     config.radius_warmup_epochs, steps_per_epoch)
+    radius_optimizer = keras.optimizers.SGD(radius_rate, momentum=config.momentum) if method.uses_radii else None
     model = PrototypeClassifier(backbone, class_counts=np.asarray(class_counts), method=method)
-    model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, momentum=config.momentum),
-                  radius_optimizer=radius_optimizer, jit_compile=config.xla)
-    model.build((None, *input_shape))
-    model.optimizer.build(model.network_variables)  # its variables exist before the first step
+    model.compile(optimizer=keras.optimizers.SGD(network_rate, momentum=config.momentum),
+                  radius_optimizer=radius_optimizer, jit_compile=config.xla or keras.backend.backend() == "jax")
+    model.build((None, *input_shape))  # builds the optimizers too: their variables exist before the first step
     return model
+
+
+def steps_per_epoch(splits, config):
+    """Training batches an epoch: ceil(N / batch size), the last one possibly smaller."""
+    return math.ceil(splits.num_train / config.batch_size)
 
 
 @dataclass
@@ -88,7 +96,7 @@ def prepare_run(config, splits, resume):
     Raises ``ArconvlError`` (naming the file or the class); writes nothing."""
     check_splits(splits)
     keras.utils.set_random_seed(config.seed)
-    model = build_model(config, splits.train_counts, splits.input_shape)
+    model = build_model(config, splits.train_counts, splits.input_shape, steps_per_epoch(splits, config))
     if resume is not None:
         try:
             check_state_fits(model, resume.state)
@@ -147,7 +155,7 @@ def train_run(config, splits, run_dir, *, verbose=1, start=None):
         )
         evaluation = EpochEvaluation({split: evaluation_data(split) for split in ("val", "test")}, num_classes)
         callbacks = [
-            EpochSchedules(config),
+            LearningRateLog(),
             StopOnNonFiniteLoss(),  # before anything records the epoch
             evaluation,
             best,
@@ -155,10 +163,9 @@ def train_run(config, splits, run_dir, *, verbose=1, start=None):
             EpochCheckpoint(checkpoint_path, json.loads(config.to_json()), best,
                             lambda: time.perf_counter() - started),  # after the history
         ]
-        # One dataset for all remaining epochs, each of ``steps`` batches: Keras keeps its iterator.
-        steps = math.ceil(splits.num_train / config.batch_size)
-        model.fit(train_data, initial_epoch=done, epochs=config.epochs, steps_per_epoch=steps,
-                  callbacks=callbacks, verbose=verbose, shuffle=False)
+        # One dataset for all remaining epochs, each of ``steps_per_epoch`` batches: Keras keeps its iterator.
+        model.fit(train_data, initial_epoch=done, epochs=config.epochs,
+                  steps_per_epoch=steps_per_epoch(splits, config), callbacks=callbacks, verbose=verbose, shuffle=False)
     if best.best_weights is not None:  # the one place the best-validation weights are restored
         model.set_weights(best.best_weights)
 

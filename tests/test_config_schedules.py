@@ -4,15 +4,17 @@ import keras
 import numpy as np
 import pytest
 
-from arconvl.callbacks import EpochSchedules
 from arconvl.config import resolve_run_config
 from arconvl.errors import ConfigError
 from arconvl.schedules import StepDecay, WarmupThenConstant, scale_epoch, step_decay, warmup_then_constant
 
 
 def lr_per_epoch(config):
-    schedules = EpochSchedules(config)
-    return [schedules.rates(epoch) for epoch in range(1, config.epochs + 1)]
+    """(network lr, radius lr) of every 1-based epoch of ``config``'s run, from the pure schedules."""
+    return [(step_decay(epoch, config.learning_rate, config.lr_decay_epochs, config.lr_decay_factor),
+             warmup_then_constant(epoch, config.radius_warmup_learning_rate, config.radius_learning_rate,
+                                  config.radius_warmup_epochs))
+            for epoch in range(1, config.epochs + 1)]
 
 
 def first_epochs_at(rates, value):

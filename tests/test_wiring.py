@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from arconvl import training
-from arconvl.callbacks import EpochEvaluation, EpochSchedules
+from arconvl.callbacks import EpochEvaluation, LearningRateLog
 from arconvl.config import resolve_run_config
 from arconvl.data.splits import Splits
 from arconvl.run_files import HISTORY_FILE, read_csv_rows
@@ -70,8 +70,8 @@ class ScriptedRun:
 def scripted_run(tmp_path_factory):
     held, epoch_weights, models = [], [], []
 
-    class RateProbe(EpochSchedules):
-        """The real schedules, and what the optimizers hold when each train step starts."""
+    class RateProbe(LearningRateLog):
+        """The real rate log, and what the optimizers hold when each train step starts."""
 
         def on_epoch_begin(self, epoch, logs=None):
             super().on_epoch_begin(epoch, logs)
@@ -92,7 +92,7 @@ def scripted_run(tmp_path_factory):
 
     build_model = training.build_model
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "EpochSchedules", RateProbe)
+        patch.setattr(training, "LearningRateLog", RateProbe)
         patch.setattr(training, "EpochEvaluation", ScriptedEvaluation)
         patch.setattr(training, "build_model", kept_model)
         run_dir = tmp_path_factory.mktemp("scripted")
@@ -145,20 +145,21 @@ def one_batch(seed=1, n=12):
 @pytest.mark.parametrize("variant", ["code", "paper"])
 def test_radii_and_centers_move_by_the_held_rate_times_their_gradient(variant):
     """Two train steps of ``training.build_model``'s model, in epoch 3 (last warm-up epoch) and
-    epoch 4 (radius lr 0.01, network lr decayed to 0.01) as ``EpochSchedules`` sets them. Keras SGD:
+    epoch 4 (radius lr 0.01, network lr decayed to 0.01) as the optimizers' schedules give them. Keras SGD:
     m ← μ m − lr g, w ← w + m. Under ``code`` μ = 0 (the authors' fresh optimizer every step), so
     each step moves by −lr g; under ``paper`` μ = 0.9 and the second step carries −0.9 lr₁ g₁."""
     config = tiny_config(variant)
     splits = tiny_splits()
-    model = training.build_model(config, splits.train_counts, splits.input_shape)
-    schedules = EpochSchedules(config)
-    schedules.set_model(model)
+    model = training.build_model(config, splits.train_counts, splits.input_shape,
+                                 training.steps_per_epoch(splits, config))
+    assert training.steps_per_epoch(splits, config) == 1
+    for optimizer in (model.network_optimizer, model.radius_optimizer):
+        optimizer.iterations.assign(2)  # epoch 3's step; the first step moves them on to epoch 4
     images, labels = one_batch()
     radius, centers = model.radii.trainable_variables[0], model.prototypes.centers
     step = tf.function(model.train_step)
     moves, gradients, scale = [], [], []
     for epoch in (3, 4):
-        schedules.on_epoch_begin(epoch - 1)
         with tf.GradientTape() as tape:
             features = model.features(images, training=True)
             loss, _ = model.method(features, centers, labels, model.class_counts, model.radius_sq())
