@@ -497,10 +497,11 @@ def protocol(check):
     """Hours of the paper's protocol from the measured rates, one run at a time and at the best --jobs
     (ResNet-56 takes ResNet-44's speed-up); a config's runs on an unmeasured backbone are left out and named."""
     sys.path.insert(0, str(SCRIPTS))
+    from benchmark_throughput import PROTOCOL_CONFIGS  # noqa: PLC0415
+
     from arconvl.config import DATASET_DEFAULTS  # noqa: PLC0415
     from arconvl.protocol_cost import Rates, experiment_seconds  # noqa: PLC0415
     from arconvl.sweep import load_experiment  # noqa: PLC0415
-    from benchmark_throughput import PROTOCOL_CONFIGS  # noqa: PLC0415
 
     sections = check.report["sections"]
     best = sections.get("jobs", {}).get("best", {})

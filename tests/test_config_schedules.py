@@ -114,12 +114,12 @@ def test_keras_schedules_serialise_and_drive_an_optimizer():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"dataset": "imagenet"}, "unknown dataset"),
-        ({"q": 0}, "q must be"),
-        ({"seed": -1}, "seed must be"),
-        ({"epochs": 0}, "epochs must be"),
-        ({"method": "nope"}, "unknown method"),
-        ({"variant": "mine"}, "unknown variant"),
+        ({"dataset": "imagenet"}, "'dataset' must be one of mnist, .*, got 'imagenet'"),
+        ({"q": 0}, "'q' must be an integer from 1 to"),
+        ({"seed": -1}, "'seed' must be an integer from 0 to 4294967295, got -1"),
+        ({"epochs": 0}, "'epochs' must be an integer from 1 to"),
+        ({"method": "nope"}, "'method' must be one of cpl, .*, got 'nope'"),
+        ({"variant": "mine"}, "'variant' must be one of code, paper, got 'mine'"),
     ],
 )
 def test_bad_values_are_rejected_by_name(kwargs, message):
@@ -145,7 +145,7 @@ def test_feature_dim_is_the_small_cnns_alone():
     with pytest.raises(ConfigError, match="feature_dim is fixed at 64 for resnet44"):
         resolve_run_config("svhn", 10, "arconvl", 0, feature_dim=2)
     for bad in (0, 2.5, True):
-        with pytest.raises(ConfigError, match="feature_dim must be an integer"):
+        with pytest.raises(ConfigError, match="'feature_dim' must be an integer"):
             resolve_run_config("mnist", 10, "arconvl", 0, feature_dim=bad)
 
 

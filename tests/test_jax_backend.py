@@ -10,11 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import backend_step
 import keras
 import numpy as np
 import pytest
-
-import backend_step
 
 TESTS = Path(__file__).resolve().parent
 # The tests that run on JAX as well: everything in them is backend-neutral Keras.
