@@ -104,7 +104,8 @@ def build_parser():
                        help="override a method parameter, e.g. --param gamma=0.1 (repeatable)")
     _add_data_arguments(train)
     train.add_argument("--out", type=path_argument, required=True, metavar="RUN_DIR", help="run directory")
-    train.add_argument("--quiet", action="store_true", help="no per-step progress bar")
+    train.add_argument("--quiet", action="store_true", help="no per-step progress bar, no bar while an image folder "
+                       "is checked")
     train.set_defaults(handler=run_train)
 
     sweep = commands.add_parser(
@@ -217,7 +218,7 @@ def run_train(args):
     config, notes = resolve_run_config(**options, method_overrides=params)
     splits = None
     if config.dataset in OWN_DATA_NAMES:  # the default backbone follows the image size: read the data first
-        splits = prepare_run_data(config, args.data_dir)
+        splits = prepare_run_data(config, args.data_dir, progress=not args.quiet)
         config, notes = resolve_run_config(**options, method_overrides=params, input_shape=splits.input_shape)
     finished, resume = inspect_run_dir(args.out, config)  # everything checked before anything is written
     if finished is not None:
@@ -288,7 +289,7 @@ def run_evaluate(args):
     run = read_finished_run(args.run_dir)
     config = evaluation_config(run, args.dataset or run.config.dataset)
     _check_data_dir(args.data_dir, (config.dataset,))
-    splits = prepare_run_data(config, args.data_dir, allow_download=not args.offline)
+    splits = prepare_run_data(config, args.data_dir, allow_download=not args.offline, progress=not args.quiet)
     if tuple(splits.class_names) != run.class_names:
         raise DataError(f"the data's classes ({', '.join(splits.class_names)}) are not the run's "
                         f"({', '.join(run.class_names)})")
@@ -341,7 +342,7 @@ def run_sweep_command(args):
     experiment = load_experiment(args.config, args.profile)
     shard = parse_shard(args.shard)
     sweep, engine_options = _sweep_engine(args)
-    _check_data_dir(args.data_dir)
+    _check_data_dir(args.data_dir, experiment.datasets)
     results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
     runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
     if args.dry_run:

@@ -158,7 +158,8 @@ def resolve_run_config(
     if backbone is None:
         backbone = defaults["backbone"] or (None if input_shape is None else own_data_backbone(input_shape))
     if backbone_weights is not None and backbone not in APPLICATIONS:
-        raise ConfigError(f"backbone_weights is for backbone {' or '.join(APPLICATIONS)}, not {backbone}")
+        raise ConfigError(f"backbone_weights is for backbone {' or '.join(APPLICATIONS)}, not "
+                          f"{backbone or f'the default backbone of {dataset}'}")
     feature_dim = DEFAULT_FEATURE_DIM if feature_dim is None else feature_dim
     if feature_dim != DEFAULT_FEATURE_DIM and backbone is not None and not takes_feature_dim(backbone):
         raise ConfigError(f"feature_dim is fixed at {DEFAULT_FEATURE_DIM} for {backbone} ({dataset}); "

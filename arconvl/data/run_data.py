@@ -13,11 +13,12 @@ from arconvl.data.splits import prepare_splits
 from arconvl.errors import ConfigError
 
 
-def prepare_run_data(config, data_dir=None, *, allow_download=True):
+def prepare_run_data(config, data_dir=None, *, allow_download=True, progress=True):
     """The splits of ``config`` (a ``RunConfig``): dataset, q, seed, validation fraction, subsample
-    and, for a user's own data, test fraction, image size and channels."""
+    and, for a user's own data, test fraction, image size and channels (``progress``: a bar on
+    stderr while an image folder is checked)."""
     if config.dataset in OWN_DATA_NAMES:
-        return prepare_own_data(config, data_dir)
+        return prepare_own_data(config, data_dir, progress=progress)
     if config.dataset not in LARGE_SCALE_NAMES:
         return prepare_splits(config.dataset, config.q, config.seed, data_dir, allow_download=allow_download,
                               val_fraction=config.val_fraction, subsample=config.subsample)
@@ -32,7 +33,7 @@ def prepare_run_data(config, data_dir=None, *, allow_download=True):
                                       subsample=config.subsample, verify=True, progress=print_progress())
 
 
-def prepare_own_data(config, data_dir):
+def prepare_own_data(config, data_dir, *, progress=True):
     """The splits of a user's image folder (``folder``: ``data_dir`` a directory, every image
     decoded once first with a progress bar) or ``.npz`` (``arrays``: ``data_dir`` the file);
     no q: the data's own imbalance."""
@@ -43,7 +44,8 @@ def prepare_own_data(config, data_dir):
         return prepare_array_splits(data_dir, config.seed, config.val_fraction, test_fraction=config.test_fraction,
                                     subsample=config.subsample)
     return prepare_folder_splits(data_dir, config.seed, config.val_fraction, test_fraction=config.test_fraction,
-                                 image_size=config.image_size, channels=config.channels, subsample=config.subsample)
+                                 image_size=config.image_size, channels=config.channels, subsample=config.subsample,
+                                 progress=progress)
 
 
 def class_record(splits):
