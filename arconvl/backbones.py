@@ -57,14 +57,20 @@ def _residual_block(x, filters, strides):
     return layers.Add()([x, y])
 
 
+def check_resnet_depth(depth):
+    """``depth`` if it is 6n + 2 with n >= 1, else ``ConfigError``."""
+    if depth < 8 or (depth - 2) % 6 != 0:
+        raise ConfigError(f"ResNet depth must be 6n + 2 with n >= 1 (e.g. 20, 32, 44, 56), got {depth}")
+    return depth
+
+
 def resnet(input_shape, depth):
     """ResNet of the public code: stem conv(16) → BN → ELU; 3 stacks of (depth − 2)/6 blocks with
     16/32/64 filters (stride 2 and a 1×1 projection at the start of stacks 2 and 3); ELU → global
     average pooling. The 64-d pooled vector is f(x), so D = 64. Any depth 6n + 2 (n ≥ 1), any
     image size (the strides round up).
     """
-    if depth < 8 or (depth - 2) % 6 != 0:
-        raise ConfigError(f"ResNet depth must be 6n + 2 with n >= 1 (e.g. 20, 32, 44, 56), got {depth}")
+    check_resnet_depth(depth)
     blocks_per_stack = (depth - 2) // 6
     inputs = keras.Input(shape=input_shape)
     x = _conv(16)(inputs)
@@ -131,17 +137,36 @@ def application(name, input_shape, feature_dim=64, weights=None, pixel_scale=1.0
     return keras.Model(inputs, features, name=name)
 
 
+def resnet_depth(name):
+    """N of a backbone name ``resnetN`` (N = 6n + 2), None for any other name; ``ConfigError`` for
+    a ResNet of another depth."""
+    depth = re.fullmatch(r"resnet(\d+)", name) if name not in APPLICATIONS else None
+    if depth is None:
+        return None
+    return check_resnet_depth(int(depth.group(1)))
+
+
+def check_backbone_name(name):
+    """``name`` if it names a backbone of ``build_backbone``, else ``ConfigError``."""
+    if name != "small_cnn" and name not in APPLICATIONS and resnet_depth(name) is None:
+        raise ConfigError(f"unknown backbone {name!r}; choose from {BACKBONE_NAMES_HELP}")
+    return name
+
+
+def takes_feature_dim(name):
+    """Whether backbone ``name`` ends in a dense(D) layer (the paper's ResNets have D = 64)."""
+    return name == "small_cnn" or name in APPLICATIONS
+
+
 def build_backbone(name, input_shape, feature_dim=64, *, weights=None, pixel_scale=1.0):
     """The backbone ``name`` (module docstring) for images of ``input_shape``. The paper's ResNets
     ignore ``feature_dim`` (D = 64); ``weights`` and ``pixel_scale`` concern the
     ``keras.applications`` backbones only."""
+    check_backbone_name(name)
     if name in APPLICATIONS:
         return application(name, input_shape, feature_dim, weights, pixel_scale)
     if check_weights(weights) is not None:
         raise ConfigError(f"backbone {name} takes no pretrained weights (only {', '.join(APPLICATIONS)} do)")
     if name == "small_cnn":
         return small_cnn(input_shape, feature_dim)
-    depth = re.fullmatch(r"resnet(\d+)", name)
-    if depth is not None:
-        return resnet(input_shape, int(depth.group(1)))
-    raise ConfigError(f"unknown backbone {name!r}; choose from {BACKBONE_NAMES_HELP}")
+    return resnet(input_shape, resnet_depth(name))

@@ -1,4 +1,5 @@
-"""Command line: ``python -m arconvl train ...``, ``sweep CONFIG ...`` and ``stats --table FILE ...``.
+"""Command line: ``python -m arconvl train ...``, ``sweep CONFIG ...``, ``report``, ``stats --table FILE ...``,
+and for a finished run ``predict RUN_DIR INPUT --out FILE`` and ``evaluate RUN_DIR ...``.
 
 Every problem a user can fix (bad arguments, missing or unreadable data, a clashing run
 directory) ends in one line on stderr and exit code 2, with nothing written. A run stopped by a
@@ -12,7 +13,9 @@ from pathlib import Path
 
 from arconvl.config import resolve_run_config
 from arconvl.data import prepare_run_data
-from arconvl.errors import ArconvlError, ConfigError, NumericalFault
+from arconvl.data.catalog import ARRAYS, OWN_DATA_NAMES
+from arconvl.data.run_data import class_record, class_table
+from arconvl.errors import ArconvlError, ConfigError, DataError, NumericalFault
 from arconvl.methods import METHODS
 from arconvl.run_dir import inspect_run_dir
 from arconvl.run_files import check_regular_files, check_writable_dir, locked_run_dir, write_failure
@@ -49,8 +52,13 @@ def _add_run_options(parser):
             parser.add_argument(option.flag, dest=option.name, action="store_const", const=True, default=None,
                                 help=option.help)
         else:
+            metavar = OPTION_METAVARS.get(option.name)
             parser.add_argument(option.flag, dest=option.name, type=option.kind, choices=option.choices or None,
-                                metavar="METHOD" if option.name == "method" else None, help=option.help)
+                                nargs=option.count if option.count > 1 else None, metavar=metavar, help=option.help)
+
+
+OPTION_METAVARS = {"method": "METHOD", "backbone": "NAME", "backbone_weights": "none|imagenet|FILE",
+                   "image_size": ("H", "W")}
 
 
 def _method_list():
@@ -58,12 +66,20 @@ def _method_list():
 
 
 def _add_data_arguments(parser):
-    parser.add_argument("--data-dir", type=path_argument, default=None, help="directory holding the standard files")
+    parser.add_argument("--data-dir", type=path_argument, default=None, metavar="DIR|FILE.npz",
+                        help="directory holding the standard files; for --dataset folder the image folder "
+                        "(DIR/train/CLASS/*.png), for --dataset arrays the .npz file")
     parser.add_argument("--offline", action="store_true", help="never download; fail if no local data")
 
 
-def _check_data_dir(data_dir):
-    if data_dir is not None and not data_dir.is_dir():
+def _check_data_dir(data_dir, datasets=()):
+    """``ConfigError`` unless ``data_dir`` (when given) is a directory, or for ``arrays`` a file."""
+    if data_dir is None:
+        return
+    if ARRAYS in datasets:
+        if not data_dir.is_file():
+            raise ConfigError(f"--data-dir {data_dir} does not exist or is not a file (dataset arrays reads one .npz)")
+    elif not data_dir.is_dir():
         raise ConfigError(f"--data-dir {data_dir} does not exist or is not a directory")
 
 
@@ -74,7 +90,8 @@ def build_parser():
         "train",
         help="train one method on one q-imbalanced dataset",
         description="Train one run of the paper's protocol and write RUN_DIR/{run.csv,history.csv,"
-        "config.json,best.weights.h5}. On a finished RUN_DIR, report its result without retraining; "
+        "config.json,best.weights.h5,model.keras}. Your own data: --dataset folder|arrays --data-dir "
+        "DIR|FILE.npz (docs/own_data.md). On a finished RUN_DIR, report its result without retraining; "
         "an interrupted one (killed, even with SIGKILL) resumes after its last finished epoch and "
         "ends as an uninterrupted run would.",
         epilog="methods:\n" + _method_list(),
@@ -87,7 +104,8 @@ def build_parser():
                        help="override a method parameter, e.g. --param gamma=0.1 (repeatable)")
     _add_data_arguments(train)
     train.add_argument("--out", type=path_argument, required=True, metavar="RUN_DIR", help="run directory")
-    train.add_argument("--quiet", action="store_true", help="no per-step progress bar")
+    train.add_argument("--quiet", action="store_true", help="no per-step progress bar, no bar while an image folder "
+                       "is checked")
     train.set_defaults(handler=run_train)
 
     sweep = commands.add_parser(
@@ -130,14 +148,48 @@ def build_parser():
     report.add_argument("--results-dir", type=path_argument, default=Path("results"))
     report.set_defaults(handler=run_report)
 
+    predict = commands.add_parser(
+        "predict",
+        help="apply a finished run's model to new images",
+        description="Predict every image of INPUT (a folder, searched recursively, or an .npz with an array x or "
+        "x_test) with the model of RUN_DIR and write one CSV row per image: path (or index), predicted class, "
+        "distance to the nearest center, for ARConvL its radius and inside_region (d <= R_j), and the score "
+        "-d^2 of every class. Folder images are resized and converted to the model's input as in training.",
+    )
+    predict.add_argument("run_dir", type=path_argument, metavar="RUN_DIR", help="a finished train --out")
+    predict.add_argument("input", type=path_argument, metavar="INPUT", help="a folder of images or an .npz")
+    predict.add_argument("--out", type=path_argument, required=True, metavar="FILE.csv", help="the predictions CSV")
+    predict.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    predict.add_argument("--quiet", action="store_true", help="no progress bars")
+    predict.set_defaults(handler=run_predict)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate a finished run's model on a labelled test set",
+        description="Evaluate the model of RUN_DIR on the test split of a dataset (its test set, or the split drawn "
+        "with the run's seed and test fraction when it has none) and write per_class_recall.csv, summary.csv "
+        "(G-mean, class-wise accuracy), confusion_matrix.csv and confusion_matrix.png into --out. The data's "
+        "class names must be the run's.",
+    )
+    evaluate.add_argument("run_dir", type=path_argument, metavar="RUN_DIR", help="a finished train --out")
+    evaluate.add_argument("--dataset", choices=RUN_OPTIONS["dataset"].choices, default=None,
+                          help="default: the run's")
+    _add_data_arguments(evaluate)
+    evaluate.add_argument("--out", type=path_argument, default=None, metavar="DIR",
+                          help="output folder (default: RUN_DIR/evaluation)")
+    evaluate.add_argument("--overwrite", action="store_true", help="write into an existing --out")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
+    evaluate.set_defaults(handler=run_evaluate)
+
     add_stats_parser(commands)
     return parser
 
 
 def result_line(row):
     """The final line of a run: test G-mean and class-wise accuracy in %."""
+    q = "" if row["dataset"] in OWN_DATA_NAMES else f" q={row['q']}"  # own data: their own imbalance
     return (
-        f"{row['dataset']} q={row['q']} {row['method']} seed={row['seed']}: "
+        f"{row['dataset']}{q} {row['method']} seed={row['seed']}: "
         f"test G-mean {100 * float(row['test_gmean']):.2f}%, "
         f"class-wise accuracy {100 * float(row['test_classwise_acc']):.2f}% "
         f"(best validation epoch {row['best_epoch']} of {row['epochs']}; last epoch: "
@@ -152,6 +204,8 @@ def _run_options(args):
     params = {**from_file.pop("params", {}), **dict(args.param)}
     options = {**RUN_DEFAULTS, **from_file}
     options.update({key: getattr(args, key) for key in RUN_OPTIONS if getattr(args, key) is not None})
+    if options.get("dataset") in OWN_DATA_NAMES:
+        options.setdefault("q", None)  # no q: resolve_run_config refuses one given
     for key in RUN_OPTIONS:
         if key not in options:
             raise ConfigError(f"{RUN_OPTIONS[key].flag} is required (on the command line or in --config)")
@@ -159,19 +213,28 @@ def _run_options(args):
 
 
 def run_train(args):
-    _check_data_dir(args.data_dir)
     options, params = _run_options(args)
+    _check_data_dir(args.data_dir, (options["dataset"],))
     config, notes = resolve_run_config(**options, method_overrides=params)
+    splits = None
+    if config.dataset in OWN_DATA_NAMES:  # the default backbone follows the image size: read the data first
+        splits = prepare_run_data(config, args.data_dir, progress=not args.quiet)
+        config, notes = resolve_run_config(**options, method_overrides=params, input_shape=splits.input_shape)
     finished, resume = inspect_run_dir(args.out, config)  # everything checked before anything is written
     if finished is not None:
         print(f"{args.out} is finished; not retraining.")
         print(result_line(finished))
         return 0
-    splits = prepare_run_data(config, args.data_dir, allow_download=not args.offline)
+    if splits is None:
+        splits = prepare_run_data(config, args.data_dir, allow_download=not args.offline)
     for note in notes:
         print(f"note: {note}")
     print(f"data: {config.dataset} from {splits.source}; per-class counts before the split "
           f"{list(map(int, splits.counts_before_split))}, training split {list(map(int, splits.train_counts))}")
+    print(f"{len(splits.train_counts)} classes, input {'x'.join(map(str, splits.input_shape))}, "
+          f"backbone {config.backbone}:")
+    for line in class_table(class_record(splits)):
+        print(line)
 
     from arconvl.training import prepare_run, train_run  # imported here: building a model needs Keras
 
@@ -195,6 +258,56 @@ def run_train(args):
                   file=sys.stderr)
             return 3
     print(result_line(row))
+    return 0
+
+
+def run_predict(args):
+    from arconvl.finished_run import check_finished_run_dir, check_new_output, read_finished_run
+    from arconvl.predict import predict_to_csv
+
+    check_finished_run_dir(args.run_dir)  # the cheap checks first
+    check_new_output(args.out, args.overwrite, folder=False)
+    run = read_finished_run(args.run_dir)
+    rows = predict_to_csv(run.model, args.input, args.out, run.class_names, pixel_scale=run.config.pixel_scale,
+                          progress=not args.quiet)
+    counts = {name: sum(row["predicted"] == name for row in rows) for name in run.class_names}
+    print(f"{len(rows)} images predicted: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    if rows and "inside_region" in rows[0]:
+        outside = sum(not row["inside_region"] for row in rows)
+        print(f"{outside} of {len(rows)} outside the region of their predicted class (d > R_j)")
+    print(f"predictions in {args.out}")
+    return 0
+
+
+def run_evaluate(args):
+    from arconvl.finished_run import check_finished_run_dir, check_new_output, evaluation_config, read_finished_run
+    from arconvl.predict import evaluate_to_files
+
+    check_finished_run_dir(args.run_dir)  # the cheap checks first
+    out = args.out if args.out is not None else args.run_dir / "evaluation"
+    check_new_output(out, args.overwrite, folder=True)
+    run = read_finished_run(args.run_dir)
+    config = evaluation_config(run, args.dataset or run.config.dataset)
+    _check_data_dir(args.data_dir, (config.dataset,))
+    splits = prepare_run_data(config, args.data_dir, allow_download=not args.offline, progress=not args.quiet)
+    if tuple(splits.class_names) != run.class_names:
+        raise DataError(f"the data's classes ({', '.join(splits.class_names)}) are not the run's "
+                        f"({', '.join(run.class_names)})")
+    if tuple(splits.input_shape) != run.input_shape:
+        raise DataError(f"the data's images are {'x'.join(map(str, splits.input_shape))}, but the model takes "
+                        f"{'x'.join(map(str, run.input_shape))}")
+    batches = splits.eval_batches("test", batch_size=config.batch_size, pixel_scale=config.pixel_scale)
+    evaluation, paths = evaluate_to_files(run.model, batches, splits.labels("test"), run.class_names, out,
+                                          title=f"{run.config.method} on {config.dataset}", progress=not args.quiet)
+    print(f"test split of {splits.source}: G-mean {100 * evaluation.gmean:.2f}%, "
+          f"class-wise accuracy {100 * evaluation.classwise_accuracy:.2f}%")
+    width = max(len("class"), *(len(name) for name in run.class_names))
+    print(f"  {'class':<{width}}  support  correct  recall")
+    for row in evaluation.per_class_rows():
+        recall = "-" if row["recall"] == "" else f"{100 * row['recall']:.2f}%"
+        print(f"  {row['class']:<{width}}  {row['support']:>7}  {row['correct']:>7}  {recall:>7}")
+    for path in paths.values():
+        print(path)
     return 0
 
 
@@ -229,7 +342,7 @@ def run_sweep_command(args):
     experiment = load_experiment(args.config, args.profile)
     shard = parse_shard(args.shard)
     sweep, engine_options = _sweep_engine(args)
-    _check_data_dir(args.data_dir)
+    _check_data_dir(args.data_dir, experiment.datasets)
     results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
     runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
     if args.dry_run:

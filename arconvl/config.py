@@ -8,7 +8,9 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from arconvl.data.catalog import LARGE_SCALE_NAMES
+from arconvl.backbones import APPLICATIONS, takes_feature_dim
+from arconvl.data.catalog import FOLDER, LARGE_SCALE_NAMES, NATURAL_Q, OWN_DATA_NAMES
+from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
 from arconvl.methods import resolve_method
 from arconvl.run_options import PRECISIONS, RUN_DEFAULTS, check_option  # noqa: F401 - PRECISIONS re-exported
@@ -27,6 +29,16 @@ DATASET_DEFAULTS = {
     "celeba": _LARGE,
     "inaturalist2018": _LARGE,
 }
+# A user's own data (folder, arrays; docs/own_data.md): the small sets' schedule and batch size, no
+# augmentation (a flip or shift may change what an image shows), and a backbone by image size.
+OWN_DATA_DEFAULTS = {**_SMALL, "backbone": None}
+OWN_DATA_SMALL_CNN_MAX_SIDE = 32  # the small CNN's largest images in the paper (SPEC §1)
+OWN_DATA_RESNET = "resnet32"
+
+
+def own_data_backbone(input_shape):
+    """The default backbone of a user's images of ``input_shape`` (height, width, channels)."""
+    return "small_cnn" if max(input_shape[:2]) <= OWN_DATA_SMALL_CNN_MAX_SIDE else OWN_DATA_RESNET
 
 # What the ``code`` and ``paper`` variants change outside the losses (SPEC §2, items 2, 3, 6):
 # momentum 0 reproduces the code's fresh optimizer every step; the code feeds raw 0–255 pixels;
@@ -67,20 +79,32 @@ class RunConfig:
     precision: str = "float32"
     xla: bool = False
     method_params: dict = field(default_factory=dict)
+    backbone_weights: str | None = None
+    test_fraction: float | None = None  # own data only
+    image_size: tuple | None = None  # folder only; None: the first image's
+    channels: int | None = None  # folder only; None: the first image's
 
     def to_dict(self):
         """A JSON-ready dict (tuples become lists)."""
         record = dataclasses.asdict(self)
-        record["lr_decay_epochs"] = list(self.lr_decay_epochs)
-        return record
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in record.items()}
+
+    @classmethod
+    def from_dict(cls, record):
+        """The ``RunConfig`` of a ``to_dict()`` record (``config.json``); fields added since it was
+        written take their defaults, keys that are no field are left out."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {key: tuple(value) if isinstance(value, list) else value
+                  for key, value in record.items() if key in names}
+        return cls(**values)
 
     def to_json(self):
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     def flat(self):
         """One flat dict for a CSV row: decay epochs joined by ';', method parameters as param.NAME."""
-        record = self.to_dict()
-        record["lr_decay_epochs"] = ";".join(str(e) for e in self.lr_decay_epochs)
+        record = {key: ";".join(map(str, value)) if isinstance(value, list) else value
+                  for key, value in self.to_dict().items()}
         params = record.pop("method_params")
         record.update({f"param.{key}": value for key, value in sorted(params.items())})
         return record
@@ -89,7 +113,8 @@ class RunConfig:
 def resolve_run_config(
     dataset, q, method=RUN_DEFAULTS["method"], seed=RUN_DEFAULTS["seed"], *, epochs=None,
     variant=RUN_DEFAULTS["variant"], method_overrides=None, subsample=RUN_DEFAULTS["subsample"], feature_dim=None,
-    precision=RUN_DEFAULTS["precision"], xla=RUN_DEFAULTS["xla"],
+    precision=RUN_DEFAULTS["precision"], xla=RUN_DEFAULTS["xla"], backbone=None, backbone_weights=None,
+    test_fraction=None, image_size=None, channels=None, input_shape=None,
 ):
     """The paper's configuration for (dataset, q, method, seed), validated.
 
@@ -97,27 +122,48 @@ def resolve_run_config(
     choices; booleans are not numbers), so the command line, TOML run files and sweeps refuse the
     same values.
     ``subsample`` < 1 keeps that fraction of each class of every split (smoke runs only).
-    ``feature_dim`` sets D of the small CNN (default 64; 2 draws Fig. 3); the ResNets have D = 64.
+    ``feature_dim`` sets D of the small CNN, resnet50v2 and efficientnetb0 (default 64; 2 draws
+    Fig. 3); the paper's ResNets have D = 64. ``backbone`` (default: the dataset's in the paper)
+    and ``backbone_weights`` (resnet50v2 / efficientnetb0 only) choose the feature extractor.
+    A user's own data (``folder``, ``arrays``) take no ``q`` (their own imbalance is trained on;
+    q is recorded as 1), the small sets' schedule, no augmentation, ``test_fraction`` (default
+    ``own_data.DEFAULT_TEST_FRACTION``), for ``folder`` ``image_size`` and ``channels``, and by
+    default ``own_data_backbone(input_shape)`` (None while ``input_shape`` is not known).
     ``precision`` ("float32" or "mixed_bfloat16") and ``xla`` (compile the train and evaluation
     steps with XLA) change speed, not the method; both are off by default (docs/performance.md).
     ``epochs`` shorter (or longer) than the paper's keeps the schedule's shape: every decay and the
     radius warm-up move to the same fraction of training (``scale_epoch``).
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
     """
-    given = {"dataset": dataset, "q": q, "method": method, "seed": seed, "epochs": epochs, "variant": variant,
-             "subsample": subsample, "feature_dim": feature_dim, "precision": precision, "xla": xla}
+    own_data = check_option("dataset", dataset) in OWN_DATA_NAMES
+    if own_data and q is not None:
+        raise ConfigError(f"q does not apply to dataset {dataset}: the data's own imbalance is used (the paper's "
+                          "q-rule is for its datasets); leave q out")
+    given = {"dataset": dataset, "q": NATURAL_Q if own_data else q, "method": method, "seed": seed, "epochs": epochs,
+             "variant": variant, "subsample": subsample, "feature_dim": feature_dim, "precision": precision,
+             "xla": xla, "backbone": backbone, "backbone_weights": backbone_weights, "test_fraction": test_fraction,
+             "image_size": image_size, "channels": channels}
     options = {name: check_option(name, value) for name, value in given.items()}
-    dataset, q, method, seed, epochs, variant, subsample, feature_dim, precision, xla = options.values()
-    if dataset in LARGE_SCALE_NAMES and q != 1:
-        raise ConfigError(f"{dataset} keeps its natural imbalance: q must be 1, got {q}")
-    defaults = DATASET_DEFAULTS[dataset]
+    (dataset, q, method, seed, epochs, variant, subsample, feature_dim, precision, xla, backbone, backbone_weights,
+     test_fraction, image_size, channels) = options.values()
+    if dataset in LARGE_SCALE_NAMES and q != NATURAL_Q:
+        raise ConfigError(f"{dataset} keeps its natural imbalance: q must be {NATURAL_Q}, got {q}")
+    only_for = {"test_fraction": OWN_DATA_NAMES, "image_size": (FOLDER,), "channels": (FOLDER,)}
+    for name, datasets in only_for.items():
+        if options[name] is not None and dataset not in datasets:
+            raise ConfigError(f"{name} is an option of dataset {' and '.join(datasets)}, not of {dataset}")
+    defaults = OWN_DATA_DEFAULTS if own_data else DATASET_DEFAULTS[dataset]
     paper_epochs = defaults["epochs"]
     epochs = paper_epochs if epochs is None else epochs
-    backbone = defaults["backbone"]
+    if backbone is None:
+        backbone = defaults["backbone"] or (None if input_shape is None else own_data_backbone(input_shape))
+    if backbone_weights is not None and backbone not in APPLICATIONS:
+        raise ConfigError(f"backbone_weights is for backbone {' or '.join(APPLICATIONS)}, not "
+                          f"{backbone or f'the default backbone of {dataset}'}")
     feature_dim = DEFAULT_FEATURE_DIM if feature_dim is None else feature_dim
-    if feature_dim != DEFAULT_FEATURE_DIM and backbone != "small_cnn":
+    if feature_dim != DEFAULT_FEATURE_DIM and backbone is not None and not takes_feature_dim(backbone):
         raise ConfigError(f"feature_dim is fixed at {DEFAULT_FEATURE_DIM} for {backbone} ({dataset}); "
-                          "only the small CNN (mnist, fashion_mnist) takes another")
+                          f"only small_cnn and {', '.join(APPLICATIONS)} take another")
     resolved = resolve_method(method, dataset=dataset, variant=variant, overrides=method_overrides)
     settings = VARIANT_SETTINGS[variant]
 
@@ -127,6 +173,9 @@ def resolve_run_config(
     )
     warmup_epochs = scale_epoch(PAPER_RADIUS_WARMUP_EPOCHS + 1, paper_epochs, epochs) - 1
     notes = []
+    if own_data and options["backbone"] is None and backbone is not None:
+        notes.append(f"backbone {backbone} for {input_shape[0]}x{input_shape[1]} images (small_cnn up to "
+                     f"{OWN_DATA_SMALL_CNN_MAX_SIDE} pixels a side, {OWN_DATA_RESNET} above; --backbone chooses)")
     if epochs != paper_epochs:
         decays = [str(e) for e in decay_epochs if e <= epochs]
         notes.append(
@@ -159,5 +208,9 @@ def resolve_run_config(
         precision=precision,
         xla=xla,
         method_params=dict(resolved.params),
+        backbone_weights=backbone_weights,
+        test_fraction=(DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction) if own_data else None,
+        image_size=image_size,
+        channels=channels,
     )
     return config, notes

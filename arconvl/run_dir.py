@@ -16,6 +16,7 @@ from arconvl.checkpoint import TrainingState, load_checkpoint
 from arconvl.errors import ConfigError
 from arconvl.run_files import (
     CHECKPOINT_FILE,
+    CLASSES_KEY,
     CONFIG_FILE,
     HISTORY_FILE,
     RESULT_FILE,
@@ -67,9 +68,11 @@ def _equal(a, b):
 
 
 def differing(previous, config):
-    """The option names in which the configuration dict ``previous`` differs from ``config``."""
+    """The option names in which the configuration dict ``previous`` differs from ``config`` (the
+    data's classes recorded beside it are no option)."""
     current = config.to_dict()
-    return sorted(k for k in set(previous) | set(current) if not _equal(previous.get(k), current.get(k)))
+    keys = (set(previous) | set(current)) - {CLASSES_KEY}
+    return sorted(k for k in keys if not _equal(previous.get(k), current.get(k)))
 
 
 def _same_cell(cell, value):

@@ -1,7 +1,8 @@
-"""The files of one run directory: ``config.json``, ``history.csv``, ``best.weights.h5``, ``run.csv``,
-and while the run is unfinished ``checkpoint.npz`` (``arconvl.checkpoint``).
+"""The files of one run directory: ``config.json``, ``history.csv``, ``best.weights.h5``, ``model.keras``,
+``run.csv``, and while the run is unfinished ``checkpoint.npz`` (``arconvl.checkpoint``).
 
-``run.csv`` is written last and atomically: its presence means the run finished. A run stopped by
+``model.keras`` (the best-validation model, ``keras.models.load_model``) comes just before
+``run.csv``, which is written last and atomically: its presence means the run finished. A run stopped by
 a numerical fault leaves ``failed.json`` (the epoch and the reason) instead.
 """
 
@@ -22,9 +23,13 @@ WEIGHTS_FILE = "best.weights.h5"
 RESULT_FILE = "run.csv"
 FAILURE_FILE = "failed.json"
 CHECKPOINT_FILE = "checkpoint.npz"
+MODEL_FILE = "model.keras"
+MODEL_TEMPORARY_FILE = ".model.tmp.keras"  # Keras saves only to a name ending in .keras
 LOCK_FILE = ".lock"
-RUN_FILES = (CONFIG_FILE, HISTORY_FILE, WEIGHTS_FILE, RESULT_FILE, FAILURE_FILE, CHECKPOINT_FILE, LOCK_FILE)
-TEMPORARY_FILES = tuple(f".{name}.tmp" for name in RUN_FILES)  # write_atomically's names
+CLASSES_KEY = "classes"  # config.json: the class names and counts of the run's data, beside the RunConfig
+RUN_FILES = (CONFIG_FILE, HISTORY_FILE, WEIGHTS_FILE, MODEL_FILE, RESULT_FILE, FAILURE_FILE, CHECKPOINT_FILE,
+             LOCK_FILE)
+TEMPORARY_FILES = (*(f".{name}.tmp" for name in RUN_FILES), MODEL_TEMPORARY_FILE)  # write_atomically's names
 
 
 def write_atomically(path, data):
@@ -91,8 +96,18 @@ class HistoryFile:
         write_atomically(self.path, rows_to_csv(self.rows))
 
 
-def write_config(run_dir, config):
-    write_atomically(Path(run_dir) / CONFIG_FILE, config.to_json() + "\n")
+def write_config(run_dir, config, classes=None):
+    """``config.json``: the ``RunConfig`` and, under ``CLASSES_KEY``, ``classes`` (the data's class
+    names and counts, ``data.run_data.class_record``)."""
+    record = config.to_dict() if classes is None else {**config.to_dict(), CLASSES_KEY: classes}
+    write_atomically(Path(run_dir) / CONFIG_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def save_model(run_dir, model):
+    """``model.keras``: ``model`` saved through a temporary name and a rename."""
+    tmp = Path(run_dir) / MODEL_TEMPORARY_FILE
+    model.save(tmp)
+    os.replace(tmp, Path(run_dir) / MODEL_FILE)
 
 
 def read_config(run_dir):

@@ -15,6 +15,11 @@ file looks like this:
     feature_dim = 64       # optional; D of the small CNN (2 for Fig. 3)
     precision = "float32"  # optional; or "mixed_bfloat16"
     xla = false            # optional; compile the steps with XLA
+    backbone = "resnet20"  # optional; default: the paper's (own data: by image size)
+    backbone_weights = "imagenet"  # optional; resnet50v2 / efficientnetb0 only
+    test_fraction = 0.2    # optional; folder / arrays without a test set
+    image_size = [64, 64]  # optional; folder only (height, width)
+    channels = 3           # optional; folder only
     [params]               # optional method-parameter overrides
     gamma = 1.0
 
@@ -23,9 +28,12 @@ Options given on the command line win over the file. Booleans are never numbers:
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from arconvl.backbones import BACKBONE_NAMES_HELP, check_backbone_name, check_weights
 from arconvl.data.catalog import TRAINABLE_DATASETS
+from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
 from arconvl.methods import METHODS, VARIANTS
 from arconvl.toml_file import read_toml
@@ -39,7 +47,9 @@ MAX_SEED = 2**32 - 1  # NumPy's legacy seeding (and keras.utils.set_random_seed)
 @dataclass(frozen=True)
 class RunOption:
     """One option of a run: its type, its allowed values (``choices``, or ``low``..``high``;
-    ``low_open``: ``low`` itself excluded), its default (None: the paper's, or required) and help."""
+    ``low_open`` / ``high_open``: that end excluded; ``check``: a function that returns the value
+    normalised or raises ``ConfigError``), its default (None: the paper's, or required), its help,
+    and ``count``, the number of values it takes (a list in TOML, several words on the command line)."""
 
     name: str
     kind: type
@@ -49,28 +59,35 @@ class RunOption:
     low: float | None = None
     high: float | None = None
     low_open: bool = False
+    high_open: bool = False
     required: bool = False
+    check: Callable | None = None
+    count: int = 1
 
     @property
     def flag(self):
         return "--" + self.name.replace("_", "-")
 
     def describe(self):
-        """What a valid value looks like, for error messages."""
+        """What a valid value (one of ``count``) looks like, for error messages."""
         if self.choices:
-            return f"one of {', '.join(self.choices)}"
+            return f"one of {', '.join(map(str, self.choices))}"
         if self.kind is bool:
             return "true or false"
+        if self.kind is str:
+            return "a text"
         if self.kind is int:
             return f"an integer from {self.low} to {self.high}"
-        return f"a number in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+        return f"a number in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
 
 
 RUN_OPTIONS = {option.name: option for option in (
-    RunOption("dataset", str, "required here or in --config; celeba and inaturalist2018 need --data-dir",
+    RunOption("dataset", str, "required here or in --config; folder (DIR/train/CLASS/*.png) and arrays (FILE.npz) "
+              "are your own data (docs/own_data.md); they, celeba and inaturalist2018 need --data-dir",
               choices=TRAINABLE_DATASETS, required=True),
-    RunOption("q", int, "imbalance: keep 1/q of each even class (required here or in --config; 1 for celeba and "
-              "inaturalist2018)", low=1, high=1_000_000, required=True),
+    RunOption("q", int, "imbalance of the paper's datasets: keep 1/q of each even class (required here or in "
+              "--config; 1 for celeba and inaturalist2018; refused for folder and arrays, which keep their own)",
+              low=1, high=1_000_000, required=True),
     RunOption("method", str, "one of the methods listed below (default: arconvl)", default="arconvl",
               choices=tuple(METHODS)),
     RunOption("seed", int, f"drives subsampling, split, init, shuffling (default: 0; at most {MAX_SEED})",
@@ -79,34 +96,64 @@ RUN_OPTIONS = {option.name: option for option in (
               "scale the schedule (at most 10000)", low=1, high=10_000),
     RunOption("subsample", float, "keep this fraction of each class of every split, for quick checks (default: 1)",
               default=1.0, low=0.0, high=1.0, low_open=True),
-    RunOption("feature_dim", int, "D, the feature dimension of the small CNN (default: 64; Fig. 3 uses 2)",
-              low=1, high=4096),
+    RunOption("feature_dim", int, "D, the feature dimension of small_cnn, resnet50v2 and efficientnetb0 (default: 64; "
+              "Fig. 3 uses 2); the paper's ResNets have D = 64", low=1, high=4096),
     RunOption("precision", str, "backbone compute precision (default float32; distances and losses stay float32)",
               default="float32", choices=PRECISIONS),
     RunOption("xla", bool, "compile the train and evaluation steps with XLA (default: off)", default=False),
     RunOption("variant", str, "'code' as the authors' public code (default), 'paper' as the paper's text",
               default="code", choices=VARIANTS),
+    RunOption("backbone", str, f"the feature extractor: {BACKBONE_NAMES_HELP} (default: the paper's; for folder "
+              "and arrays small_cnn up to 32 pixels a side, resnet32 above)", check=check_backbone_name),
+    RunOption("backbone_weights", str, "resnet50v2 and efficientnetb0: none (default), imagenet (Keras downloads "
+              "them once into ~/.keras/models) or a weights FILE of the application without its top",
+              check=check_weights),
+    RunOption("test_fraction", float, "folder and arrays without a test set: the stratified fraction of each class "
+              f"drawn as the test split (default: {DEFAULT_TEST_FRACTION})",
+              low=0.0, high=1.0, low_open=True, high_open=True),
+    RunOption("image_size", int, "folder: the height and width images are resized to (default: the first "
+              "training image's)", low=1, high=4096, count=2),
+    RunOption("channels", int, "folder: 1 (grey) or 3 (colour) (default: the first training image's)",
+              choices=(1, 3)),
 )}
 RUN_DEFAULTS = {name: option.default for name, option in RUN_OPTIONS.items() if not option.required}
 
 
-def check_option(name, value):
-    """``value`` of run option ``name``, checked and normalised (an int for a float option becomes a
-    float); raises ``ConfigError`` ("'NAME' must be ..., got VALUE") for a wrong type or a value out
-    of range. ``None`` stands for the default and is returned as it is for options without one."""
-    option = RUN_OPTIONS[name]
-    if value is None and not option.required:
-        return option.default
+def _checked_value(option, value, given):
+    """One value of ``option``, checked and normalised; ``given`` (the whole value) for the error."""
     accepted = (int, float) if option.kind is float else option.kind
     in_range = isinstance(value, accepted) and (option.kind is bool or not isinstance(value, bool))
     if in_range and option.choices:
         in_range = value in option.choices
     elif in_range and option.kind in (int, float):
         above_low = value > option.low if option.low_open else value >= option.low
-        in_range = math.isfinite(value) and above_low and value <= option.high
+        below_high = value < option.high if option.high_open else value <= option.high
+        in_range = math.isfinite(value) and above_low and below_high
     if not in_range:
-        raise ConfigError(f"{name!r} must be {option.describe()}, got {value!r}")
-    return float(value) if option.kind is float else value
+        count = f"{option.count} values, each " if option.count > 1 else ""
+        raise ConfigError(f"{option.name!r} must be {count}{option.describe()}, got {given!r}")
+    value = float(value) if option.kind is float else value
+    if option.check is not None:
+        try:
+            value = option.check(value)
+        except ConfigError as error:
+            raise ConfigError(f"{option.name!r}: {error}") from None
+    return value
+
+
+def check_option(name, value):
+    """``value`` of run option ``name``, checked and normalised (an int for a float option becomes a
+    float; an option of ``count`` > 1 values a tuple); raises ``ConfigError`` ("'NAME' must be ...,
+    got VALUE") for a wrong type or a value out of range. ``None`` stands for the default and is
+    returned as it is for options without one."""
+    option = RUN_OPTIONS[name]
+    if value is None and not option.required:
+        return option.default
+    if option.count == 1:
+        return _checked_value(option, value, value)
+    if not isinstance(value, (list, tuple)) or len(value) != option.count:
+        raise ConfigError(f"{name!r} must be {option.count} values, each {option.describe()}, got {value!r}")
+    return tuple(_checked_value(option, item, value) for item in value)
 
 
 def read_run_options(path):

@@ -21,6 +21,7 @@ from arconvl.callbacks import (
     evaluate_recalls,
 )
 from arconvl.checkpoint import check_state_fits, restore_state
+from arconvl.data.run_data import class_record
 from arconvl.errors import ConfigError, DataError
 from arconvl.methods import resolve_method
 from arconvl.metrics import classwise_accuracy, g_mean
@@ -32,6 +33,7 @@ from arconvl.run_files import (
     WEIGHTS_FILE,
     HistoryFile,
     clear_failure,
+    save_model,
     write_config,
     write_result,
 )
@@ -50,7 +52,8 @@ def build_model(config, class_counts, input_shape, steps_per_epoch):
     previous_policy = keras.mixed_precision.dtype_policy()
     keras.mixed_precision.set_dtype_policy(config.precision)  # the backbone's layers take it up
     try:
-        backbone = build_backbone(config.backbone, input_shape, config.feature_dim)
+        backbone = build_backbone(config.backbone, input_shape, config.feature_dim, weights=config.backbone_weights,
+                                  pixel_scale=config.pixel_scale)
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
     network_rate = StepDecay(config.learning_rate, config.lr_decay_epochs, steps_per_epoch, config.lr_decay_factor)
@@ -114,7 +117,9 @@ def train_run(config, splits, run_dir, *, verbose=1, start=None):
     directory, when the caller has checked it already.
 
     Metrics in the row are fractions in [0, 1]; ``test_*`` are those of the best-validation
-    weights, ``test_*_last`` those of the last epoch.
+    weights, ``test_*_last`` those of the last epoch; ``recall_0`` … ``recall_{k-1}`` per class;
+    ``class_names`` and ``train_counts`` JSON lists in label order. The best-validation model is
+    saved as ``model.keras`` just before ``run.csv``.
 
     After every epoch the training state goes to ``run_dir/checkpoint.npz``. When ``run_dir``
     already holds one (an interrupted run of this same configuration, else ``ConfigError``), the
@@ -131,7 +136,8 @@ def train_run(config, splits, run_dir, *, verbose=1, start=None):
     # Every check is done: from here on the run writes.
     run_dir.mkdir(parents=True, exist_ok=True)
     clear_failure(run_dir)
-    write_config(run_dir, config)
+    classes = class_record(splits)
+    write_config(run_dir, config, classes)
 
     num_classes = len(splits.train_counts)
     history_file = HistoryFile(run_dir / HISTORY_FILE)
@@ -185,8 +191,11 @@ def train_run(config, splits, run_dir, *, verbose=1, start=None):
         "test_classwise_acc_last": float(last["test_classwise_acc"]),
         **{f"recall_{j}": float(r) for j, r in enumerate(test_recalls)},
         "seconds": round(time.perf_counter() - started, 1),
+        "class_names": json.dumps(classes["names"]),
+        "train_counts": json.dumps(classes["train"]),
     }
     row.update({k: v for k, v in config.flat().items() if k not in row})
+    save_model(run_dir, model)  # the best-validation model, before run.csv says the run is finished
     write_result(run_dir, row)
     checkpoint_path.unlink(missing_ok=True)  # run.csv now says the run is finished
     return row

@@ -6,9 +6,10 @@ from arconvl.errors import ConfigError
 
 DATASETS = ("mnist", "fashion_mnist", "svhn", "cifar10")  # the q-imbalanced sets, held as arrays
 LARGE_SCALE_NAMES = ("celeba", "inaturalist2018")  # naturally imbalanced, streamed from image files
-TRAINABLE_DATASETS = DATASETS + LARGE_SCALE_NAMES
 FOLDER, ARRAYS = "folder", "arrays"  # a user's own data: an image folder, an .npz (arconvl.data.folder / .arrays)
 OWN_DATA_NAMES = (FOLDER, ARRAYS)
+TRAINABLE_DATASETS = DATASETS + LARGE_SCALE_NAMES + OWN_DATA_NAMES
+NATURAL_Q = 1  # the q of a run on a dataset's own imbalance (celeba, inaturalist2018, folder, arrays): none added
 NUM_CLASSES = 10
 IMAGE_SHAPES = {
     "mnist": (28, 28, 1),

@@ -1,17 +1,24 @@
 """One run's data, whichever the dataset: the q-imbalanced arrays of the four small sets
-(``splits.prepare_splits``) or the file lists of CelebA / iNaturalist 2018
-(``large.prepare_large_scale_splits``). Both offer the interface ``training.train_run`` uses:
-``input_shape``, ``num_train``, ``train_counts``, ``labels(split)``, ``train_batches(...)`` and
-``eval_batches(split, ...)``.
+(``splits.prepare_splits``), the file lists of CelebA / iNaturalist 2018
+(``large.prepare_large_scale_splits``), or a user's own image folder or ``.npz``
+(``folder.prepare_folder_splits``, ``arrays.prepare_array_splits``). All offer the interface
+``training.train_run`` uses: ``input_shape``, ``num_train``, ``train_counts``, ``class_names``,
+``labels(split)``, ``train_batches(...)`` and ``eval_batches(split, ...)``.
 """
 
-from arconvl.data.catalog import LARGE_SCALE_NAMES
+from arconvl.data.arrays import prepare_array_splits
+from arconvl.data.catalog import ARRAYS, FOLDER, LARGE_SCALE_NAMES, OWN_DATA_NAMES, class_counts
+from arconvl.data.folder import prepare_folder_splits
 from arconvl.data.splits import prepare_splits
 from arconvl.errors import ConfigError
 
 
-def prepare_run_data(config, data_dir=None, *, allow_download=True):
-    """The splits of ``config`` (a ``RunConfig``): dataset, q, seed, validation fraction, subsample."""
+def prepare_run_data(config, data_dir=None, *, allow_download=True, progress=True):
+    """The splits of ``config`` (a ``RunConfig``): dataset, q, seed, validation fraction, subsample
+    and, for a user's own data, test fraction, image size and channels (``progress``: a bar on
+    stderr while an image folder is checked)."""
+    if config.dataset in OWN_DATA_NAMES:
+        return prepare_own_data(config, data_dir, progress=progress)
     if config.dataset not in LARGE_SCALE_NAMES:
         return prepare_splits(config.dataset, config.q, config.seed, data_dir, allow_download=allow_download,
                               val_fraction=config.val_fraction, subsample=config.subsample)
@@ -24,3 +31,38 @@ def prepare_run_data(config, data_dir=None, *, allow_download=True):
     # before the run directory is touched (about one epoch's decoding, docs/large_scale_datasets.md).
     return prepare_large_scale_splits(config.dataset, data_dir, config.seed, config.val_fraction,
                                       subsample=config.subsample, verify=True, progress=print_progress())
+
+
+def prepare_own_data(config, data_dir, *, progress=True):
+    """The splits of a user's image folder (``folder``: ``data_dir`` a directory, every image
+    decoded once first with a progress bar) or ``.npz`` (``arrays``: ``data_dir`` the file);
+    no q: the data's own imbalance."""
+    if data_dir is None:
+        where = "DIR (DIR/train/CLASS/*.png)" if config.dataset == FOLDER else "FILE.npz"
+        raise ConfigError(f"dataset {config.dataset} needs --data-dir {where} (docs/own_data.md)")
+    if config.dataset == ARRAYS:
+        return prepare_array_splits(data_dir, config.seed, config.val_fraction, test_fraction=config.test_fraction,
+                                    subsample=config.subsample)
+    return prepare_folder_splits(data_dir, config.seed, config.val_fraction, test_fraction=config.test_fraction,
+                                 image_size=config.image_size, channels=config.channels, subsample=config.subsample,
+                                 progress=progress)
+
+
+def class_record(splits):
+    """The class names and per-class counts of ``splits`` (before the train/validation split,
+    then of each split), as a run records them (``config.json``'s "classes")."""
+    k = len(splits.train_counts)
+    counts = {"before_split": splits.counts_before_split, "train": splits.train_counts,
+              **{split: class_counts(splits.labels(split), k) for split in ("val", "test")}}
+    return {"names": [str(name) for name in splits.class_names],
+            **{key: [int(n) for n in value] for key, value in counts.items()}}
+
+
+def class_table(record):
+    """Lines of a table of ``class_record``'s names and counts, for the log."""
+    width = max(len("class"), *(len(name) for name in record["names"]))
+    columns = ("before_split", "train", "val", "test")
+    lines = [f"  {'class':<{width}}  " + "  ".join(f"{column.replace('_', ' '):>12}" for column in columns)]
+    for j, name in enumerate(record["names"]):
+        lines.append(f"  {name:<{width}}  " + "  ".join(f"{record[column][j]:>12}" for column in columns))
+    return lines

@@ -11,11 +11,17 @@
     # subsample = 1.0             # optional; < 1 only for quick checks
     # precision = "float32"       # optional; or "mixed_bfloat16" (train --precision)
     # xla = false                 # optional; train --xla
+    # backbone = "resnet20"       # optional; any other run option of train (run_options.RUN_OPTIONS)
     [params.cb_focal]             # optional per-method parameter overrides
     form = "softmax"
     [profiles.smoke]              # a profile overrides any of the keys above
     datasets = ["fashion_mnist"]
     epochs = 1
+
+Your own data: ``datasets = ["arrays"]`` (or ``"folder"``) with ``sweep --data-dir FILE.npz|DIR``.
+``qs`` apply to the paper's datasets only: a folder or arrays dataset runs once per method and
+seed on its own imbalance (q = 1 in the results); ``qs`` may be left out when every dataset is one
+of them.
 
 Every key is checked here, before any run starts, against the same declarations as ``train``'s
 options (``run_options.RUN_OPTIONS``: types, ranges, choices; booleans are no numbers), and every
@@ -27,13 +33,14 @@ import itertools
 from dataclasses import dataclass, field
 
 from arconvl.config import resolve_run_config
+from arconvl.data.catalog import NATURAL_Q, OWN_DATA_NAMES
 from arconvl.errors import ConfigError
 from arconvl.run_options import RUN_DEFAULTS, RUN_OPTIONS, check_option
 from arconvl.toml_file import read_toml
 
 GRID_OPTIONS = {"methods": "method", "datasets": "dataset", "qs": "q", "seeds": "seed"}  # list key → run option
 GRID_KEYS = tuple(GRID_OPTIONS)
-SETTING_OPTIONS = ("variant", "epochs", "subsample", "precision", "xla")  # one value for every run
+SETTING_OPTIONS = tuple(name for name in RUN_OPTIONS if name not in GRID_OPTIONS.values())  # one value for all runs
 SETTING_KEYS = (*SETTING_OPTIONS, "params")
 TOP_LEVEL_KEYS = ("name", "description", *GRID_KEYS, *SETTING_KEYS, "profiles")
 
@@ -52,6 +59,12 @@ class RunSpec:
     params: dict = field(default_factory=dict)
     precision: str = "float32"
     xla: bool = False
+    feature_dim: int | None = None
+    backbone: str | None = None
+    backbone_weights: str | None = None
+    test_fraction: float | None = None
+    image_size: tuple | None = None
+    channels: int | None = None
 
     @property
     def key(self):
@@ -70,13 +83,16 @@ class RunSpec:
 
     def train_arguments(self):
         """The ``python -m arconvl train`` options of this run (without --out / --data-dir); a
-        default precision or XLA setting is left out."""
+        default setting is left out, and so is q for a user's own data."""
         args = []
         for name, value in self.options().items():
             if value is None or (name in ("precision", "xla") and value == RUN_DEFAULTS[name]):
                 continue
+            if name == "q" and self.dataset in OWN_DATA_NAMES:
+                continue
             flag = RUN_OPTIONS[name].flag
-            args += [flag] if value is True else [flag, repr(value) if isinstance(value, float) else str(value)]
+            values = value if isinstance(value, tuple) else (value,)
+            args += [flag] if value is True else [flag, *(repr(v) if isinstance(v, float) else str(v) for v in values)]
         for key, value in sorted(self.params.items()):
             args += ["--param", f"{key}={str(value).lower() if isinstance(value, bool) else value}"]
         return args
@@ -99,14 +115,27 @@ class Experiment:
     params: dict = field(default_factory=dict)
     precision: str = "float32"
     xla: bool = False
+    feature_dim: int | None = None
+    backbone: str | None = None
+    backbone_weights: str | None = None
+    test_fraction: float | None = None
+    image_size: tuple | None = None
+    channels: int | None = None
 
     def runs(self):
-        """Every run of the grid, in a fixed order (methods, then datasets, qs and seeds)."""
+        """Every run of the grid, in a fixed order (methods, then datasets, qs and seeds); a user's
+        own dataset once per method and seed, at q = 1."""
+        settings = {name: getattr(self, name) for name in SETTING_OPTIONS}
         return [
-            RunSpec(dataset, q, method, seed, self.variant, self.epochs, self.subsample,
-                    dict(self.params.get(method, {})), self.precision, self.xla)
-            for method, dataset, q, seed in itertools.product(self.methods, self.datasets, self.qs, self.seeds)
+            RunSpec(dataset, q, method, seed, params=dict(self.params.get(method, {})), **settings)
+            for method, dataset in itertools.product(self.methods, self.datasets)
+            for q in (_qs_of(dataset, self.qs)) for seed in self.seeds
         ]
+
+
+def _qs_of(dataset, qs):
+    """The qs a run of ``dataset`` takes: ``qs``, or the natural q alone for a user's own data."""
+    return (NATURAL_Q,) if dataset in OWN_DATA_NAMES else qs
 
 
 def _checked(where, name, value):
@@ -133,6 +162,13 @@ def _list_of(where, key, value):
 
 def _validated(where, settings):
     """Type- and range-check the merged settings of one profile, then resolve every run of its grid."""
+    own_only = isinstance(settings.get("datasets"), list) and bool(settings["datasets"]) and all(
+        isinstance(dataset, str) and dataset in OWN_DATA_NAMES for dataset in settings["datasets"])
+    if own_only and "qs" in settings:
+        raise ConfigError(f"{where}: 'qs' does not apply to {', '.join(map(str, settings['datasets']))}: the data's "
+                          "own imbalance is used; leave qs out")
+    if own_only:
+        settings = {**settings, "qs": [NATURAL_Q]}
     checked = {key: _list_of(where, key, settings.get(key)) for key in GRID_KEYS}
     checked.update({name: _checked(where, name, settings.get(name)) for name in SETTING_OPTIONS})
     params = settings.get("params", {})
@@ -141,13 +177,15 @@ def _validated(where, settings):
     for method in params:
         if method not in checked["methods"]:
             raise ConfigError(f"{where}: [params.{method}] names a method that is not in 'methods'")
-    for method, dataset, q in itertools.product(checked["methods"], checked["datasets"], checked["qs"]):
-        try:  # as `train` will: a q for a large-scale set, a parameter of the wrong type, ...
-            resolve_run_config(dataset, q, method, checked["seeds"][0], method_overrides=params.get(method),
-                               **{name: checked[name] for name in SETTING_OPTIONS})
-        except ConfigError as error:
-            table = f"[params.{method}]: " if method in params else ""
-            raise ConfigError(f"{where}: {table}{error} ({dataset} q={q} {method})") from None
+    for method, dataset in itertools.product(checked["methods"], checked["datasets"]):
+        for q in _qs_of(dataset, checked["qs"]):
+            try:  # as `train` will: a q for a large-scale set, a parameter of the wrong type, ...
+                resolve_run_config(dataset, None if dataset in OWN_DATA_NAMES else q, method, checked["seeds"][0],
+                                   method_overrides=params.get(method),
+                                   **{name: checked[name] for name in SETTING_OPTIONS})
+            except ConfigError as error:
+                table = f"[params.{method}]: " if method in params else ""
+                raise ConfigError(f"{where}: {table}{error} ({dataset} q={q} {method})") from None
     return {**checked, "params": params}
 
 
