@@ -300,7 +300,8 @@ TRAIN_CONFIG_FILES = [
      "'subsample' must be a number in (0, 1], got 'half'"),
     ("params not a table", with_config("dataset = 'mnist'\nq = 2\nparams = 3\n"), "'params' must be a table"),
     ("dataset unknown", with_config("dataset = 'imagenet'\nq = 2\n"),
-     "'dataset' must be one of mnist, fashion_mnist, svhn, cifar10, celeba, inaturalist2018, folder, arrays, got 'imagenet'"),
+     "'dataset' must be one of mnist, fashion_mnist, svhn, cifar10, celeba, inaturalist2018, folder, arrays, "
+     "got 'imagenet'"),
     ("method unknown", with_config("dataset = 'mnist'\nq = 2\nmethod = 'softmax'\n"),
      "'method' must be one of cpl, gcpl, focal, cb, cb_focal, affinity, la, arconvl, arconvl_beta0"),
     ("variant unknown", with_config("dataset = 'mnist'\nq = 2\nvariant = 'mine'\n"),
