@@ -80,6 +80,8 @@ class PrototypeClassifier(keras.Model):
         ``radius_optimizer`` are the two given."""
         if kwargs.pop("loss", None) is not None:
             raise ValueError(f"the loss is the method's ({self.method.name!r}); compile takes no loss=")
+        if isinstance(optimizer, RadiusSplitOptimizer):  # recompiled with its own ``model.optimizer``
+            optimizer, radius_optimizer = optimizer.network_optimizer, radius_optimizer or optimizer.radius_optimizer
         if radius_optimizer is not None and self.radii is None:
             raise ValueError(f"method {self.method.name!r} learns no radii; it takes no radius_optimizer")
         if self.radii is not None:

@@ -59,14 +59,14 @@ def draw(args, run_dir):
     from arconvl.reports.regions import region_figure, thin_per_class
     from arconvl.reports.writers import save_figure
     from arconvl.run_files import WEIGHTS_FILE
-    from arconvl.training import build_model
+    from arconvl.training import build_model, steps_per_epoch
 
     config, _ = resolve_run_config(args.dataset, args.q, "arconvl", args.seed, epochs=args.epochs,
                                    subsample=1.0 if args.subsample is None else args.subsample,
                                    feature_dim=FEATURE_DIM)
     splits = prepare_splits(config.dataset, config.q, config.seed, args.data_dir,
                             allow_download=not args.offline, subsample=config.subsample)
-    model = build_model(config, splits.train_counts, splits.x_train.shape[1:])
+    model = build_model(config, splits.train_counts, splits.x_train.shape[1:], steps_per_epoch(splits, config))
     model.load_weights(run_dir / WEIGHTS_FILE)  # the best-validation weights
     keep = thin_per_class(splits.y_train, args.max_per_class, np.random.default_rng(config.seed))
     images = eval_pipeline(splits.x_train[keep], batch_size=512, pixel_scale=config.pixel_scale)

@@ -13,6 +13,7 @@ the small CNN, and the protocol estimate (``arconvl.protocol_cost``) when every 
 
 import argparse
 import dataclasses
+import math
 import os
 import statistics
 import sys
@@ -69,9 +70,11 @@ def make_model(method, precision, xla, steps_per_execution=1, *, backbone, count
     that many train steps per call from the host."""
     config, _ = resolve_run_config(DATASET_OF_BACKBONE[backbone], 100, method, 0, precision=precision, xla=xla)
     config = dataclasses.replace(config, backbone=backbone)
-    model = build_model(config, counts, INPUT_SHAPES[backbone])
+    steps_per_epoch = math.ceil(int(np.sum(counts)) / config.batch_size)  # the schedules' epoch length
+    model = build_model(config, counts, INPUT_SHAPES[backbone], steps_per_epoch)
     if steps_per_execution > 1:
-        model.compile(optimizer=model.optimizer, jit_compile=xla, steps_per_execution=steps_per_execution)
+        model.compile(optimizer=model.network_optimizer, radius_optimizer=model.radius_optimizer, jit_compile=xla,
+                      steps_per_execution=steps_per_execution)
     return model
 
 

@@ -149,12 +149,12 @@ def task_first_losses(steps, subsample, xla, data_dir):
 
     from arconvl.config import resolve_run_config  # noqa: PLC0415
     from arconvl.data import prepare_run_data  # noqa: PLC0415
-    from arconvl.training import build_model  # noqa: PLC0415
+    from arconvl.training import build_model, steps_per_epoch  # noqa: PLC0415
 
     config, _ = resolve_run_config("fashion_mnist", 100, "arconvl", SEED, subsample=subsample, xla=xla)
     splits = prepare_run_data(config, data_dir, allow_download=False)
     keras.utils.set_random_seed(config.seed)  # as training.train_run does before building
-    model = build_model(config, splits.train_counts, splits.input_shape)
+    model = build_model(config, splits.train_counts, splits.input_shape, steps_per_epoch(splits, config))
     initial = float(sum(np.abs(np.asarray(w, dtype=np.float64)).sum() for w in model.get_weights()))
     batches = splits.train_batches(batch_size=config.batch_size, seed=config.seed, augment=config.augment,
                                    pixel_scale=config.pixel_scale)

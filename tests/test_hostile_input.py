@@ -62,7 +62,7 @@ def model_state():
     from arconvl.training import build_model
 
     config = config_of()
-    model = build_model(config, np.full(10, 20), (28, 28, 1))
+    model = build_model(config, np.full(10, 20), (28, 28, 1), steps_per_epoch=2)
     best = SimpleNamespace(best=0.5, best_epoch=1, best_weights=model.get_weights())
     return capture_state(model, config.to_dict(), 1, 1.0, best)
 

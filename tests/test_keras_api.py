@@ -93,6 +93,21 @@ def test_fit_learns_separable_classes():
     assert after["gmean"] > 0.9 and after["classwise_acc"] > 0.9
 
 
+def test_recompiling_with_its_own_optimizer_keeps_both_optimizers():
+    """``model.compile(optimizer=model.optimizer, ...)`` (e.g. to change ``steps_per_execution``) keeps
+    the network's and the radii's optimizers as they were, and the model still trains both."""
+    x, y = generated(3, 64, seed=5)
+    model = arconvl.PrototypeClassifier(small_backbone(), num_classes=3, class_counts=[40, 20, 4], method="arconvl")
+    network, radius = keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.02)
+    model.compile(optimizer=network, radius_optimizer=radius)
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    model.compile(optimizer=model.optimizer, steps_per_execution=2)
+    assert model.network_optimizer is network and model.radius_optimizer is radius
+    before = radius_sq(model)
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert not np.allclose(radius_sq(model), before)
+
+
 def test_method_parameters_and_variant_reach_the_loss_and_survive_from_config():
     model = arconvl.PrototypeClassifier(small_backbone(), class_counts=[5, 3], method="arconvl", variant="paper",
                                         gamma=0.2)

@@ -26,7 +26,7 @@ def batch(seed=0, n=16, scale=255.0):
 def model_of(**options):
     config, _ = resolve_run_config("mnist", 10, "arconvl", 0, **options)
     keras.utils.set_random_seed(0)
-    return build_model(config, COUNTS, (28, 28, 1))
+    return build_model(config, COUNTS, (28, 28, 1), steps_per_epoch=10)
 
 
 def test_mixed_bfloat16_keeps_centers_radii_and_losses_float32():
@@ -63,9 +63,9 @@ def test_xla_steps_compute_what_the_plain_steps_compute():
 
 
 def test_bad_speed_options_are_config_errors():
-    with pytest.raises(ConfigError, match="precision must be one of float32, mixed_bfloat16"):
+    with pytest.raises(ConfigError, match="'precision' must be one of float32, mixed_bfloat16"):
         resolve_run_config("mnist", 10, "arconvl", 0, precision="float16")
-    with pytest.raises(ConfigError, match="xla must be true or false"):
+    with pytest.raises(ConfigError, match="'xla' must be true or false"):
         resolve_run_config("mnist", 10, "arconvl", 0, xla="yes")
 
 
@@ -84,4 +84,4 @@ def test_train_takes_the_speed_options_from_the_command_line_and_a_config_file(t
     assert json.loads((tmp_path / "b" / "config.json").read_text())["xla"] is True
     options.write_text('xla = "yes"\n')
     code, _, err = run_main(capsys, *common, "--config", options, "--out", tmp_path / "c")
-    assert code == 2 and "'xla' must be bool" in err
+    assert code == 2 and "'xla' must be true or false" in err

@@ -381,15 +381,21 @@ def test_a_run_that_diverges_in_a_later_epoch_keeps_its_finite_epochs_and_resume
     run stops with exit 3, failed.json names epoch 2, and history.csv and the checkpoint keep
     epoch 1. Run again without the fault, it resumes after epoch 1 and ends as a run that never
     failed."""
-    import arconvl.callbacks
+    from keras import ops
+
+    import arconvl.training
+    from arconvl.schedules import StepDecay
+
+    class DivergesInEpoch2(StepDecay):
+        def __call__(self, step):
+            epoch = ops.floor_divide(ops.cast(step, "int32"), self.steps_per_epoch) + 1
+            return ops.where(epoch == 2, math.inf, super().__call__(step))
 
     args = ["train", "--dataset", "mnist", "--q", "2", "--epochs", "2", "--seed", "4", "--data-dir", tiny_data,
             "--offline", "--quiet", "--out"]
     out = tmp_path / "run"
-    real_step_decay = arconvl.callbacks.step_decay
     with monkeypatch.context() as patch:
-        patch.setattr(arconvl.callbacks, "step_decay",
-                      lambda epoch, *a: math.inf if epoch == 2 else real_step_decay(epoch, *a))
+        patch.setattr(arconvl.training, "StepDecay", DivergesInEpoch2)
         code, _, err = run_main(capsys, *args, out)
     assert code == 3, err
     failure = json.loads((out / "failed.json").read_text())
