@@ -91,7 +91,7 @@ def build_parser():
         help="train one method on one q-imbalanced dataset",
         description="Train one run of the paper's protocol and write RUN_DIR/{run.csv,history.csv,"
         "config.json,best.weights.h5,model.keras}. Your own data: --dataset folder|arrays --data-dir "
-        "DIR|FILE.npz (docs/own_data.md). On a finished RUN_DIR, report its result without retraining; "
+        "DIR|FILE.npz (docs/your_data.md). On a finished RUN_DIR, report its result without retraining; "
         "an interrupted one (killed, even with SIGKILL) resumes after its last finished epoch and "
         "ends as an uninterrupted run would.",
         epilog="methods:\n" + _method_list(),

@@ -29,7 +29,7 @@ DATASET_DEFAULTS = {
     "celeba": _LARGE,
     "inaturalist2018": _LARGE,
 }
-# A user's own data (folder, arrays; docs/own_data.md): the small sets' schedule and batch size, no
+# A user's own data (folder, arrays; docs/your_data.md): the small sets' schedule and batch size, no
 # augmentation (a flip or shift may change what an image shows), and a backbone by image size.
 OWN_DATA_DEFAULTS = {**_SMALL, "backbone": None}
 OWN_DATA_SMALL_CNN_MAX_SIDE = 32  # the small CNN's largest images in the paper (SPEC §1)

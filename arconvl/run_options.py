@@ -83,7 +83,7 @@ class RunOption:
 
 RUN_OPTIONS = {option.name: option for option in (
     RunOption("dataset", str, "required here or in --config; folder (DIR/train/CLASS/*.png) and arrays (FILE.npz) "
-              "are your own data (docs/own_data.md); they, celeba and inaturalist2018 need --data-dir",
+              "are your own data (docs/your_data.md); they, celeba and inaturalist2018 need --data-dir",
               choices=TRAINABLE_DATASETS, required=True),
     RunOption("q", int, "imbalance of the paper's datasets: keep 1/q of each even class (required here or in "
               "--config; 1 for celeba and inaturalist2018; refused for folder and arrays, which keep their own)",

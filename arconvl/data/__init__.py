@@ -7,7 +7,7 @@ Typical use::
     train = train_pipeline(splits.x_train, splits.y_train, seed=0, augment=False, pixel_scale=1.0)
 
 A user's own data: ``prepare_folder_splits("DIR", seed=0)`` (DIR/train/CLASS/*.png, ``folder``)
-and ``prepare_array_splits("mine.npz", seed=0)`` (``arrays``); docs/own_data.md.
+and ``prepare_array_splits("mine.npz", seed=0)`` (``arrays``); docs/your_data.md.
 """
 
 from arconvl.data.arrays import prepare_array_splits, read_array_file

@@ -39,7 +39,7 @@ def prepare_own_data(config, data_dir, *, progress=True):
     no q: the data's own imbalance."""
     if data_dir is None:
         where = "DIR (DIR/train/CLASS/*.png)" if config.dataset == FOLDER else "FILE.npz"
-        raise ConfigError(f"dataset {config.dataset} needs --data-dir {where} (docs/own_data.md)")
+        raise ConfigError(f"dataset {config.dataset} needs --data-dir {where} (docs/your_data.md)")
     if config.dataset == ARRAYS:
         return prepare_array_splits(data_dir, config.seed, config.val_fraction, test_fraction=config.test_fraction,
                                     subsample=config.subsample)
