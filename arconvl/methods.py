@@ -137,7 +137,9 @@ METHODS = {
 def _coerce(key, value, default):
     """``value`` (possibly a command-line string) converted to the type of ``default``."""
     if isinstance(default, bool):
-        text = str(value).strip().lower()
+        if isinstance(value, bool):
+            return value
+        text = value.strip().lower() if isinstance(value, str) else None  # a TOML 1 is no boolean
         if text in ("1", "true", "yes", "on"):
             return True
         if text in ("0", "false", "no", "off"):
