@@ -88,7 +88,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser(
         "train",
-        help="train one method on one q-imbalanced dataset",
+        help="train one method on a q-imbalanced paper dataset or your own data",
         description="Train one run of the paper's protocol and write RUN_DIR/{run.csv,history.csv,"
         "config.json,best.weights.h5,model.keras}. Your own data: --dataset folder|arrays --data-dir "
         "DIR|FILE.npz (docs/your_data.md). On a finished RUN_DIR, report its result without retraining; "
