@@ -1,8 +1,10 @@
 """ARConvL: Adaptive Region-Based Convolutional Learning (ECML-PKDD 2023), reproduced.
 
-The package reads top-down as the pipeline:
-``data`` → ``backbones`` / ``layers`` → ``losses`` → ``model`` (train_step)
-→ ``training`` → ``metrics`` → ``cli``.
+The folders read top-down as the pipeline:
+``data`` (datasets, splits, pipelines) → ``model`` (backbones, prototype head, ``PrototypeClassifier``
+and its training step, schedules, metrics) → ``losses`` (every method's loss and the registry)
+→ ``run`` (one run: options, training, checkpoint, run files) → ``sweep`` / ``stats`` /
+``reports`` (the experiments) → ``cli`` (parses and prints).
 
 The public Keras API (``arconvl.PrototypeClassifier``, ``arconvl.PrototypeHead``, ``arconvl.GMean``,
 ``arconvl.ClasswiseAccuracy``, the schedules and the Keras losses of
@@ -15,12 +17,12 @@ import importlib
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "PrototypeClassifier": "arconvl.model",
-    "PrototypeHead": "arconvl.layers",
-    "GMean": "arconvl.metrics",
-    "ClasswiseAccuracy": "arconvl.metrics",
-    "StepDecay": "arconvl.schedules",
-    "WarmupThenConstant": "arconvl.schedules",
+    "PrototypeClassifier": "arconvl.model.classifier",
+    "PrototypeHead": "arconvl.model.layers",
+    "GMean": "arconvl.model.metrics",
+    "ClasswiseAccuracy": "arconvl.model.metrics",
+    "StepDecay": "arconvl.model.schedules",
+    "WarmupThenConstant": "arconvl.model.schedules",
     **{name: "arconvl.losses.keras_losses"
        for name in ("CPLLoss", "GCPLLoss", "FocalLoss", "CBLoss", "CBFocalLoss", "LALoss")},
 }

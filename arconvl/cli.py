@@ -11,15 +11,15 @@ import os
 import sys
 from pathlib import Path
 
-from arconvl.config import resolve_run_config
 from arconvl.data import prepare_run_data
 from arconvl.data.catalog import ARRAYS, OWN_DATA_NAMES
 from arconvl.data.run_data import class_record, class_table
 from arconvl.errors import ArconvlError, ConfigError, DataError, NumericalFault
-from arconvl.methods import METHODS
-from arconvl.run_dir import inspect_run_dir
-from arconvl.run_files import check_regular_files, check_writable_dir, locked_run_dir, write_failure
-from arconvl.run_options import RUN_DEFAULTS, RUN_OPTIONS, read_run_options
+from arconvl.losses.registry import METHODS
+from arconvl.run.config import resolve_run_config
+from arconvl.run.directory import inspect_run_dir
+from arconvl.run.files import check_regular_files, check_writable_dir, locked_run_dir, write_failure
+from arconvl.run.options import RUN_DEFAULTS, RUN_OPTIONS, read_run_options
 from arconvl.stats.command import add_stats_parser
 
 
@@ -46,7 +46,7 @@ def path_argument(text):
 
 
 def _add_run_options(parser):
-    """One command-line option per ``run_options.RUN_OPTIONS`` entry, with its type, choices and help."""
+    """One command-line option per ``options.RUN_OPTIONS`` entry, with its type, choices and help."""
     for option in RUN_OPTIONS.values():
         if option.kind is bool:
             parser.add_argument(option.flag, dest=option.name, action="store_const", const=True, default=None,
@@ -236,7 +236,7 @@ def run_train(args):
     for line in class_table(class_record(splits)):
         print(line)
 
-    from arconvl.training import prepare_run, train_run  # imported here: building a model needs Keras
+    from arconvl.run.training import prepare_run, train_run  # imported here: building a model needs Keras
 
     start = prepare_run(config, splits, resume)  # a class without samples, a checkpoint not fitting the model
     with locked_run_dir(args.out):  # one process at a time trains RUN_DIR (ConfigError if busy)
@@ -262,8 +262,8 @@ def run_train(args):
 
 
 def run_predict(args):
-    from arconvl.finished_run import check_finished_run_dir, check_new_output, read_finished_run
-    from arconvl.predict import predict_to_csv
+    from arconvl.run.finished import check_finished_run_dir, check_new_output, read_finished_run
+    from arconvl.run.predict import predict_to_csv
 
     check_finished_run_dir(args.run_dir)  # the cheap checks first
     check_new_output(args.out, args.overwrite, folder=False)
@@ -280,8 +280,8 @@ def run_predict(args):
 
 
 def run_evaluate(args):
-    from arconvl.finished_run import check_finished_run_dir, check_new_output, evaluation_config, read_finished_run
-    from arconvl.predict import evaluate_to_files
+    from arconvl.run.finished import check_finished_run_dir, check_new_output, evaluation_config, read_finished_run
+    from arconvl.run.predict import evaluate_to_files
 
     check_finished_run_dir(args.run_dir)  # the cheap checks first
     out = args.out if args.out is not None else args.run_dir / "evaluation"

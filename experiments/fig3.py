@@ -54,12 +54,12 @@ def train_arguments(args, run_dir):
 
 def draw(args, run_dir):
     """The figure of the finished run in ``run_dir``; returns the written paths."""
-    from arconvl.config import resolve_run_config
     from arconvl.data import CLASS_NAMES, eval_pipeline, prepare_splits
     from arconvl.reports.regions import region_figure, thin_per_class
     from arconvl.reports.writers import save_figure
-    from arconvl.run_files import WEIGHTS_FILE
-    from arconvl.training import build_model, steps_per_epoch
+    from arconvl.run.config import resolve_run_config
+    from arconvl.run.files import WEIGHTS_FILE
+    from arconvl.run.training import build_model, steps_per_epoch
 
     config, _ = resolve_run_config(args.dataset, args.q, "arconvl", args.seed, epochs=args.epochs,
                                    subsample=1.0 if args.subsample is None else args.subsample,

@@ -8,7 +8,7 @@ of the paper's whole protocol on this device.
     python scripts/benchmark_throughput.py --compare mixed_bfloat16|xla [--backbones ...]
 
 Prints one line per backbone, ``ratio: X.XX`` (ARConvL / CPL train images/s, fastest blocks) for
-the small CNN, and the protocol estimate (``arconvl.protocol_cost``) when every backbone was measured.
+the small CNN, and the protocol estimate (``arconvl.sweep.protocol_cost``) when every backbone was measured.
 """
 
 import argparse
@@ -27,12 +27,12 @@ sys.path.insert(0, str(REPO))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from arconvl.config import PRECISIONS, resolve_run_config  # noqa: E402
 from arconvl.data import load_dataset  # noqa: E402
 from arconvl.errors import DataError  # noqa: E402
-from arconvl.protocol_cost import Rates, experiment_seconds  # noqa: E402
+from arconvl.run.config import PRECISIONS, resolve_run_config  # noqa: E402
+from arconvl.run.training import build_model  # noqa: E402
 from arconvl.sweep import load_experiment  # noqa: E402
-from arconvl.training import build_model  # noqa: E402
+from arconvl.sweep.protocol_cost import Rates, experiment_seconds  # noqa: E402
 
 INPUT_SHAPES = {"small_cnn": (28, 28, 1), "resnet44": (32, 32, 3), "resnet56": (32, 32, 3)}
 DATASET_OF_BACKBONE = {"small_cnn": "fashion_mnist", "resnet44": "cifar10", "resnet56": "cifar10"}

@@ -16,7 +16,7 @@ its reason and the others still run:
                 (``benchmark_throughput.measure_arms``), one process each
   jobs          runs/hour of 1, 2, 4, 8 concurrent short real runs (small CNN on Fashion-MNIST
                 q = 100; ResNet-44 on generated 32×32 data)
-  protocol      the protocol estimate (``arconvl.protocol_cost``) at the best measured --jobs
+  protocol      the protocol estimate (``arconvl.sweep.protocol_cost``) at the best measured --jobs
 
 The backend is KERAS_BACKEND's (unset: tensorflow where installed, else jax); with JAX the steps are
 XLA-compiled, since Keras runs JAX steps op by op otherwise. ``--quick`` runs every section on the
@@ -147,9 +147,9 @@ def task_first_losses(steps, subsample, xla, data_dir):
     import keras  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
-    from arconvl.config import resolve_run_config  # noqa: PLC0415
     from arconvl.data import prepare_run_data  # noqa: PLC0415
-    from arconvl.training import build_model, steps_per_epoch  # noqa: PLC0415
+    from arconvl.run.config import resolve_run_config  # noqa: PLC0415
+    from arconvl.run.training import build_model, steps_per_epoch  # noqa: PLC0415
 
     config, _ = resolve_run_config("fashion_mnist", 100, "arconvl", SEED, subsample=subsample, xla=xla)
     splits = prepare_run_data(config, data_dir, allow_download=False)
@@ -499,9 +499,9 @@ def protocol(check):
     sys.path.insert(0, str(SCRIPTS))
     from benchmark_throughput import PROTOCOL_CONFIGS  # noqa: PLC0415
 
-    from arconvl.config import DATASET_DEFAULTS  # noqa: PLC0415
-    from arconvl.protocol_cost import Rates, experiment_seconds  # noqa: PLC0415
+    from arconvl.run.config import DATASET_DEFAULTS  # noqa: PLC0415
     from arconvl.sweep import load_experiment  # noqa: PLC0415
+    from arconvl.sweep.protocol_cost import Rates, experiment_seconds  # noqa: PLC0415
 
     sections = check.report["sections"]
     best = sections.get("jobs", {}).get("best", {})
@@ -673,7 +673,7 @@ SUMMARY_PARTS = (  # (section, heading, its lines under the status line)
     ("first_losses", "First steps' losses, device against CPU (same backend and seed)", first_losses_lines),
     ("real_run", "Real run: ARConvL, Fashion-MNIST q = 100, seed 0", real_run_lines),
     ("jobs", "Concurrent runs (--jobs)", jobs_lines),
-    ("protocol", "Protocol estimate (arconvl/protocol_cost.py)", protocol_lines),
+    ("protocol", "Protocol estimate (arconvl/sweep/protocol_cost.py)", protocol_lines),
 )
 
 

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from arconvl.backbones import build_backbone
 from arconvl.errors import ConfigError
+from arconvl.model.backbones import build_backbone
 
 
 def one_line_config_error(match, *args, **kwargs):

@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 import pytest
 
-from arconvl.checkpoint import TrainingState, save_checkpoint
-from arconvl.config import resolve_run_config
-from arconvl.run_files import CHECKPOINT_FILE, write_config, write_result
+from arconvl.run.checkpoint import TrainingState, save_checkpoint
+from arconvl.run.config import resolve_run_config
+from arconvl.run.files import CHECKPOINT_FILE, write_config, write_result
 
 from dataset_files import (
     IDX_NAMES,

@@ -178,7 +178,7 @@ def test_out_path_that_is_a_file_is_refused(tmp_path, capsys, tiny_data):
 
 
 def test_help_lists_every_method(capsys):
-    from arconvl.methods import METHODS
+    from arconvl.losses.registry import METHODS
 
     code, out, _ = run_main(capsys, "train", "--help")
     assert code == 0

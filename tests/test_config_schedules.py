@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from arconvl.config import resolve_run_config
 from arconvl.errors import ConfigError
-from arconvl.schedules import StepDecay, WarmupThenConstant, scale_epoch, step_decay, warmup_then_constant
+from arconvl.model.schedules import StepDecay, WarmupThenConstant, scale_epoch, step_decay, warmup_then_constant
+from arconvl.run.config import resolve_run_config
 
 
 def lr_per_epoch(config):

@@ -37,10 +37,10 @@ from test_bad_input import (
     with_svhn,
 )
 
-from arconvl.checkpoint import TrainingState, capture_state, save_checkpoint
-from arconvl.config import resolve_run_config
 from arconvl.reports.results import finished_runs, read_results
-from arconvl.run_files import CHECKPOINT_FILE, write_config, write_result
+from arconvl.run.checkpoint import TrainingState, capture_state, save_checkpoint
+from arconvl.run.config import resolve_run_config
+from arconvl.run.files import CHECKPOINT_FILE, write_config, write_result
 from arconvl.sweep.results_file import append_result, read_result_rows
 
 from dataset_files import IDX_NAMES, write_idx, write_mat, write_mnist_npz, write_pickle
@@ -59,7 +59,7 @@ def config_of(seed=0, epochs=1):
 @pytest.fixture(scope="module")
 def model_state():
     """The ``TrainingState`` of a freshly built model of ``config_of()`` after "epoch 1"."""
-    from arconvl.training import build_model
+    from arconvl.run.training import build_model
 
     config = config_of()
     model = build_model(config, np.full(10, 20), (28, 28, 1), steps_per_epoch=2)

@@ -8,7 +8,7 @@ import pytest
 
 import arconvl
 from arconvl.errors import ConfigError
-from arconvl.metrics import g_mean, per_class_recall
+from arconvl.model.metrics import g_mean, per_class_recall
 
 
 def generated(num_classes, n, seed, dim=5):

@@ -10,7 +10,7 @@ from test_large_scale_data import INAT_SUPERCATEGORIES, many_celeba_entries, wri
 from test_resume import assert_same_run, interrupt, read_rows
 
 from arconvl.cli import main
-from arconvl.config import resolve_run_config
+from arconvl.run.config import resolve_run_config
 
 CELEBA_SIZES, CELEBA_TEST_SIZES = [12, 10, 6, 4, 12], [2, 2, 2, 2, 2]
 

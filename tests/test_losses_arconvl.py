@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl.geometry import squared_distances
 from arconvl.losses import ARCONVL_PARTS, arconvl_loss
-from arconvl.methods import resolve_method
+from arconvl.losses.registry import resolve_method
+from arconvl.model.geometry import squared_distances
 
 from numpy_reference import arconvl_reference, region_statistics
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl.geometry import class_balanced_weights, inverse_frequency_weights, squared_distances
 from arconvl.losses import (
     AFFINITY_PARTS,
     CB_FOCAL_PARTS,
@@ -25,8 +24,9 @@ from arconvl.losses import (
     gcpl_loss,
     la_loss,
 )
+from arconvl.losses.registry import METHODS, resolve_method
 from arconvl.losses.reweighting import sigmoid_focal_terms
-from arconvl.methods import METHODS, resolve_method
+from arconvl.model.geometry import class_balanced_weights, inverse_frequency_weights, squared_distances
 
 from numpy_reference import (
     affinity_reference,

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl.geometry import squared_distances
 from arconvl.losses import CPL_PARTS, cpl_loss
-from arconvl.methods import METHODS
+from arconvl.losses.registry import METHODS
+from arconvl.model.geometry import squared_distances
 
 from numpy_reference import cpl_reference
 

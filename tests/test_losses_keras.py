@@ -8,7 +8,7 @@ import pytest
 
 from arconvl.errors import ConfigError
 from arconvl.losses.keras_losses import KERAS_LOSSES, CBFocalLoss, CPLLoss, PrototypeLoss
-from arconvl.methods import METHODS, resolve_method
+from arconvl.losses.registry import METHODS, resolve_method
 
 from numpy_reference import (
     cb_focal_reference,

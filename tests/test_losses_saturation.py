@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl.methods import METHODS, VARIANTS, resolve_method
+from arconvl.losses.registry import METHODS, VARIANTS, resolve_method
 
 K = 4
 GAPS = (100.0, 10_000.0)

@@ -7,9 +7,9 @@ import pytest
 import tensorflow as tf
 
 from arconvl.errors import ConfigError
-from arconvl.geometry import squared_distances
 from arconvl.losses import arconvl_loss, cpl_loss
-from arconvl.methods import METHODS, VARIANTS, ResolvedMethod, resolve_method
+from arconvl.losses.registry import METHODS, VARIANTS, ResolvedMethod, resolve_method
+from arconvl.model.geometry import squared_distances
 
 DATASETS = ("mnist", "fashion_mnist", "svhn", "cifar10")
 ARCONVL_FAMILY = [name for name in METHODS if METHODS[name].loss is arconvl_loss]
@@ -211,14 +211,14 @@ def test_resolved_cpl_matches_direct_call():
 
 
 def test_table1_methods_are_the_papers_eight_in_order():
-    from arconvl.methods import TABLE1_METHODS
+    from arconvl.losses.registry import TABLE1_METHODS
 
     assert tuple(TABLE1_METHODS) == ("cpl", "gcpl", "focal", "cb", "cb_focal", "affinity", "la", "arconvl")
     assert all(name in METHODS for name in TABLE1_METHODS)
 
 
 def test_ablation_methods_are_registered_arconvl_variants():
-    from arconvl.methods import ABLATION_METHODS, TABLE1_METHODS
+    from arconvl.losses.registry import ABLATION_METHODS, TABLE1_METHODS
 
     assert set(ABLATION_METHODS) <= set(ARCONVL_FAMILY)
     assert not set(ABLATION_METHODS) & set(TABLE1_METHODS)
@@ -320,7 +320,7 @@ def test_dataset_specific_defaults_change_the_loss():
 def test_prediction_is_the_nearest_center_for_every_method(name):
     """Every method predicts with the nearest center (for Affinity: the largest affinity; for LA: the
     unadjusted logits −d²), whatever its loss."""
-    from arconvl.model import PrototypeClassifier
+    from arconvl.model.classifier import PrototypeClassifier
 
     from test_model import linear_backbone
 

@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from arconvl.methods import METHODS
+from arconvl.losses.registry import METHODS
 
 from test_cli import run_main, write_learnable_mnist
 

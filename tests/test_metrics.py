@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from arconvl.metrics import ClasswiseAccuracy, GMean, classwise_accuracy, g_mean, per_class_recall
+from arconvl.model.metrics import ClasswiseAccuracy, GMean, classwise_accuracy, g_mean, per_class_recall
 
 
 def test_recall_per_class_by_hand():

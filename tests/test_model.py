@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl.backbones import build_backbone
 from arconvl.errors import ConfigError
-from arconvl.methods import resolve_method
-from arconvl.model import PrototypeClassifier
+from arconvl.losses.registry import resolve_method
+from arconvl.model.backbones import build_backbone
+from arconvl.model.classifier import PrototypeClassifier
 
 
 def layers_of(model, kind):
@@ -40,7 +40,7 @@ def test_resnet_structure(depth, blocks):
 
 
 def test_resnet_depth_must_be_6n_plus_2():
-    from arconvl.backbones import resnet
+    from arconvl.model.backbones import resnet
 
     with pytest.raises(ConfigError, match="6n"):
         resnet((32, 32, 3), 45)

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 from test_bad_input import assert_refused, snapshot
 
-from arconvl.config import resolve_run_config
-from arconvl.run_dir import differing
+from arconvl.run.config import resolve_run_config
+from arconvl.run.directory import differing
 from arconvl.sweep import load_experiment
 
 from test_cli import read_rows, run_main

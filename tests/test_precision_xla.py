@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl.config import resolve_run_config
 from arconvl.errors import ConfigError
-from arconvl.training import build_model
+from arconvl.run.config import resolve_run_config
+from arconvl.run.training import build_model
 
 from test_cli import read_rows, run_main, write_learnable_mnist
 

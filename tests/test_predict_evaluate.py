@@ -1,4 +1,4 @@
-"""A trained model applied (issue 13): ``arconvl.predict`` rows against a NumPy computation from
+"""A trained model applied (issue 13): ``arconvl.run.predict`` rows against a NumPy computation from
 the saved centers and radii (distance, inside-region flag, scores), and the evaluation files cell
 by cell, on a tiny ``PrototypeClassifier`` trained on solid-grey classes whose answer is known."""
 
@@ -11,8 +11,8 @@ from PIL import Image
 
 import arconvl
 from arconvl.errors import DataError
-from arconvl.predict import evaluate_to_files, predict_to_csv
 from arconvl.reports.confusion import confusion_matrix, evaluate_labels, row_normalised
+from arconvl.run.predict import evaluate_to_files, predict_to_csv
 
 CLASS_NAMES = ("dark", "mid", "light")
 GREYS = (30, 130, 230)

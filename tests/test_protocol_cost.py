@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from arconvl.protocol_cost import Rates, experiment_seconds, run_seconds, split_sizes
 from arconvl.sweep import load_experiment
+from arconvl.sweep.protocol_cost import Rates, experiment_seconds, run_seconds, split_sizes
 
 REPO = Path(__file__).resolve().parents[1]
 RATES = {"small_cnn": Rates(800.0, 1000.0, 2000.0), "resnet44": Rates(100.0, 125.0, 400.0),

@@ -23,8 +23,8 @@ from test_resume import assert_same_numbers
 
 from arconvl.data import make_imbalanced
 from arconvl.errors import ConfigError
-from arconvl.methods import METHODS, resolve_method
-from arconvl.run_files import CHECKPOINT_FILE, locked_run_dir
+from arconvl.losses.registry import METHODS, resolve_method
+from arconvl.run.files import CHECKPOINT_FILE, locked_run_dir
 from arconvl.sweep import load_experiment, run_sweep
 from arconvl.sweep.results_file import KEY_COLUMNS, append_result, read_result_rows, run_key
 
@@ -126,7 +126,7 @@ SLOW_FAKE_PYTHON = textwrap.dedent(f"""\
 # written to its temporary name but before the rename.
 SWEEP_DRIVER = textwrap.dedent("""\
     import os, signal, sys
-    from arconvl.run_files import write_atomically
+    from arconvl.run.files import write_atomically
     from arconvl.sweep import load_experiment, results_file, runner
     config, results, runs, python, fault = sys.argv[1:]
     appends = []
@@ -383,8 +383,8 @@ def test_a_run_that_diverges_in_a_later_epoch_keeps_its_finite_epochs_and_resume
     failed."""
     from keras import ops
 
-    import arconvl.training
-    from arconvl.schedules import StepDecay
+    import arconvl.run.training
+    from arconvl.model.schedules import StepDecay
 
     class DivergesInEpoch2(StepDecay):
         def __call__(self, step):
@@ -395,7 +395,7 @@ def test_a_run_that_diverges_in_a_later_epoch_keeps_its_finite_epochs_and_resume
             "--offline", "--quiet", "--out"]
     out = tmp_path / "run"
     with monkeypatch.context() as patch:
-        patch.setattr(arconvl.training, "StepDecay", DivergesInEpoch2)
+        patch.setattr(arconvl.run.training, "StepDecay", DivergesInEpoch2)
         code, _, err = run_main(capsys, *args, out)
     assert code == 3, err
     failure = json.loads((out / "failed.json").read_text())

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from arconvl.callbacks import EpochCheckpoint
-from arconvl.checkpoint import TrainingState, save_checkpoint
-from arconvl.config import resolve_run_config
-from arconvl.run_files import CHECKPOINT_FILE
+from arconvl.run.callbacks import EpochCheckpoint
+from arconvl.run.checkpoint import TrainingState, save_checkpoint
+from arconvl.run.config import resolve_run_config
+from arconvl.run.files import CHECKPOINT_FILE
 
 from test_cli import REPO, read_rows, run_main, write_learnable_mnist
 
@@ -153,7 +153,7 @@ def test_a_checkpoint_of_another_configuration_is_refused(tiny_data, tmp_path, c
 
 
 def test_history_keeps_exactly_the_checkpointed_epochs(tmp_path):
-    from arconvl.run_files import HistoryFile
+    from arconvl.run.files import HistoryFile
 
     path = tmp_path / "history.csv"
     path.write_text("epoch,loss\n1,0.5\n2,0.25\n3,0.125\n")

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from arconvl.config import resolve_run_config
 from arconvl.data.imbalance import stratified_subsample, validation_count
-from arconvl.method_names import ABLATION_METHODS, TABLE1_METHODS
 from arconvl.paper import paper_class_counts
+from arconvl.paper.methods import ABLATION_METHODS, TABLE1_METHODS
+from arconvl.run.config import resolve_run_config
 from arconvl.sweep import load_experiment
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from arconvl import training
-from arconvl.callbacks import EpochEvaluation, LearningRateLog
-from arconvl.config import resolve_run_config
 from arconvl.data.splits import Splits
-from arconvl.run_files import HISTORY_FILE, read_csv_rows
+from arconvl.run import training
+from arconvl.run.callbacks import EpochEvaluation, LearningRateLog
+from arconvl.run.config import resolve_run_config
+from arconvl.run.files import HISTORY_FILE, read_csv_rows
 
 SIDE, K = 12, 3
 # Epochs 1..6: validation G-means tie at a non-zero 0.5 in epochs 2 and 4; the test G-mean is best

@@ -1,7 +1,7 @@
 """Every method's loss as a pure ``keras.ops`` function ``fn(d2, labels, class_counts, *, [centers,
 radius_sq,] **params) -> (loss, parts)`` of the squared distances d² = d²(f(x_i), C_j), shape (n, k).
 
-The parameters are keyword-only and have no defaults: ``arconvl.methods``, the registry that names
+The parameters are keyword-only and have no defaults: ``arconvl.losses.registry``, the registry that names
 the losses, holds every default in one place."""
 
 from arconvl.losses.affinity import AFFINITY_PARTS, affinity_loss

@@ -2,7 +2,7 @@
 
 from keras import ops
 
-from arconvl.geometry import center_squared_distances, true_class_column
+from arconvl.model.geometry import center_squared_distances, true_class_column
 
 AFFINITY_PARTS = ("max_margin", "diversity")
 

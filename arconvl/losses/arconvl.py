@@ -5,7 +5,7 @@ import sys
 
 from keras import ops
 
-from arconvl.geometry import (
+from arconvl.model.geometry import (
     TINY,
     center_squared_distances,
     class_priors,

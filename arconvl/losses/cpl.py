@@ -2,7 +2,7 @@
 
 from keras import ops
 
-from arconvl.geometry import cross_entropy_from_logits, true_class_column
+from arconvl.model.geometry import cross_entropy_from_logits, true_class_column
 
 CPL_PARTS = ("cross_entropy",)
 GCPL_PARTS = ("cross_entropy", "prototype")

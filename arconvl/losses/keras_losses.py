@@ -2,7 +2,7 @@
 CB Focal, LA) as ``keras.losses.Loss`` subclasses on ``(y_true, logits)``, logits = −d² (shape (n, k)),
 for any model that ends in a prototype head.
 
-Each class wraps the registry's loss function (``arconvl.methods``), so the maths and the defaults live
+Each class wraps the registry's loss function (``arconvl.losses.registry``), so the maths and the defaults live
 in one place; the classes are serialisable (``get_config``) and registered under the package "arconvl".
 ARConvL and Affinity, which need the centers (and radii), stay model-level.
 """
@@ -11,7 +11,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from arconvl.methods import METHODS, resolve_method
+from arconvl.losses.registry import METHODS, resolve_method
 
 
 class PrototypeLoss(keras.losses.Loss):

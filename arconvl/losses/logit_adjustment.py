@@ -2,7 +2,7 @@
 
 from keras import ops
 
-from arconvl.geometry import class_priors, cross_entropy_from_logits
+from arconvl.model.geometry import class_priors, cross_entropy_from_logits
 
 LA_PARTS = ("adjusted_ce",)
 

@@ -3,7 +3,7 @@
 
 from keras import ops
 
-from arconvl.geometry import (
+from arconvl.model.geometry import (
     class_balanced_weights,
     cross_entropy_from_logits,
     inverse_frequency_weights,

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from arconvl.metrics import classwise_accuracy, g_mean, per_class_recall
+from arconvl.model.metrics import classwise_accuracy, g_mean, per_class_recall
 
 
 def confusion_matrix(y_true, y_pred, num_classes):

@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from arconvl.reports.names import CONTROL_METHOD, display_name, metric_label
-from arconvl.run_files import CONFIG_FILE, HISTORY_FILE, read_config
+from arconvl.run.files import CONFIG_FILE, HISTORY_FILE, read_config
 
 CURVE_METRICS = ("test_gmean", "test_classwise_acc")
 LARGE_SCALE_TITLES = {"celeba": "CelebA (hair, 5 classes)", "inaturalist2018": "iNaturalist 2018 (14 super-categories)"}

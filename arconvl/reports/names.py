@@ -1,10 +1,10 @@
 """Names shared by every report: datasets and their order, q levels, methods and their display names.
 
-The method tuples come from ``arconvl.method_names``, which imports no TensorFlow.
+The method tuples come from ``arconvl.paper.methods``, which imports no TensorFlow.
 """
 
-from arconvl.method_names import ABLATION_METHODS, TABLE1_METHODS  # noqa: F401 - re-exported
 from arconvl.paper import PAPER_DATASET_NAMES
+from arconvl.paper.methods import ABLATION_METHODS, TABLE1_METHODS  # noqa: F401 - re-exported
 
 # Dataset families in the paper's row order; any other dataset sorts after them, by name.
 DATASET_ORDER = ("mnist", "fashion_mnist", "svhn", "cifar10")

@@ -11,7 +11,7 @@
     # subsample = 1.0             # optional; < 1 only for quick checks
     # precision = "float32"       # optional; or "mixed_bfloat16" (train --precision)
     # xla = false                 # optional; train --xla
-    # backbone = "resnet20"       # optional; any other run option of train (run_options.RUN_OPTIONS)
+    # backbone = "resnet20"       # optional; any other run option of train (arconvl.run.options.RUN_OPTIONS)
     [params.cb_focal]             # optional per-method parameter overrides
     form = "softmax"
     [profiles.smoke]              # a profile overrides any of the keys above
@@ -24,7 +24,7 @@ seed on its own imbalance (q = 1 in the results); ``qs`` may be left out when ev
 of them.
 
 Every key is checked here, before any run starts, against the same declarations as ``train``'s
-options (``run_options.RUN_OPTIONS``: types, ranges, choices; booleans are no numbers), and every
+options (``options.RUN_OPTIONS``: types, ranges, choices; booleans are no numbers), and every
 run of the grid is resolved as ``train`` would resolve it; an unknown key or a bad value raises
 ``ConfigError`` naming it.
 """
@@ -32,11 +32,11 @@ run of the grid is resolved as ``train`` would resolve it; an unknown key or a b
 import itertools
 from dataclasses import dataclass, field
 
-from arconvl.config import resolve_run_config
 from arconvl.data.catalog import NATURAL_Q, OWN_DATA_NAMES
 from arconvl.errors import ConfigError
-from arconvl.run_options import RUN_DEFAULTS, RUN_OPTIONS, check_option
-from arconvl.toml_file import read_toml
+from arconvl.run.config import resolve_run_config
+from arconvl.run.options import RUN_DEFAULTS, RUN_OPTIONS, check_option
+from arconvl.run.toml_file import read_toml
 
 GRID_OPTIONS = {"methods": "method", "datasets": "dataset", "qs": "q", "seeds": "seed"}  # list key → run option
 GRID_KEYS = tuple(GRID_OPTIONS)
@@ -77,7 +77,7 @@ class RunSpec:
         return (self.dataset, self.q, self.method, self.seed)
 
     def options(self):
-        """The run options (``run_options.RUN_OPTIONS`` names) of this run."""
+        """The run options (``options.RUN_OPTIONS`` names) of this run."""
         return {"dataset": self.dataset, "q": self.q, "method": self.method, "seed": self.seed,
                 **{name: getattr(self, name) for name in SETTING_OPTIONS}}
 

@@ -7,7 +7,7 @@ the kernel, between fork and exec, to be sent SIGKILL as soon as its parent dies
 (``prctl(PR_SET_PDEATHSIG)``); a child whose parent died before that request ends at once. A
 child killed so leaves its run directory as any killed run does: the next ``train`` of it resumes
 after its last finished epoch. Elsewhere the children are not tied to their parent, and
-``train``'s lock on its run directory (``run_files.locked_run_dir``) keeps a re-started run from
+``train``'s lock on its run directory (``files.locked_run_dir``) keeps a re-started run from
 writing beside an orphan.
 
 The kernel sends the signal when the *thread* that started the child ends: start children from a

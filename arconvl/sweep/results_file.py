@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from arconvl.errors import DataError
-from arconvl.run_files import file_lock, read_csv_rows, rows_to_csv, write_atomically
+from arconvl.run.files import file_lock, read_csv_rows, rows_to_csv, write_atomically
 
 ADVICE = "move it away or choose another --results-dir"
 

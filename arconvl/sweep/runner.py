@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arconvl.errors import ConfigError
-from arconvl.run_files import read_result
+from arconvl.run.files import read_result
 from arconvl.sweep.orphans import die_with_parent
 from arconvl.sweep.results_file import append_result, read_result_rows, run_key
 

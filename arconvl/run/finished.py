@@ -1,5 +1,5 @@
 """A finished run directory read back as a model to use: ``model.keras`` (custom objects
-registered by importing ``arconvl.model``), its ``RunConfig`` (pixel scale, seed, split options)
+registered by importing ``arconvl.model.classifier``), its ``RunConfig`` (pixel scale, seed, split options)
 and the class names of its data, for ``predict`` and ``evaluate``.
 """
 
@@ -8,12 +8,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from arconvl.config import RunConfig
 from arconvl.data.catalog import FOLDER, OWN_DATA_NAMES
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
-from arconvl.run_dir import read_checked_result
-from arconvl.run_files import CLASSES_KEY, CONFIG_FILE, MODEL_FILE, RESULT_FILE, check_writable_dir, read_config
+from arconvl.run.config import RunConfig
+from arconvl.run.directory import read_checked_result
+from arconvl.run.files import CLASSES_KEY, CONFIG_FILE, MODEL_FILE, RESULT_FILE, check_writable_dir, read_config
 
 FINISHED_RUN_FILES = (RESULT_FILE, CONFIG_FILE, MODEL_FILE)
 
@@ -29,7 +29,7 @@ class FinishedRun:
 
     @property
     def input_shape(self):
-        from arconvl.predict import model_input_shape  # noqa: PLC0415 - imports TensorFlow
+        from arconvl.run.predict import model_input_shape  # noqa: PLC0415 - imports TensorFlow
 
         return model_input_shape(self.model)
 
@@ -67,7 +67,7 @@ def read_finished_run(run_dir):
         raise ConfigError(f"{run_dir / CONFIG_FILE} records no class names ('{CLASSES_KEY}': {{'names': [...]}})")
     import keras  # noqa: PLC0415 - loading a model needs Keras
 
-    import arconvl.model  # noqa: F401, PLC0415 - registers PrototypeClassifier and its layers
+    import arconvl.model.classifier  # noqa: F401, PLC0415 - registers PrototypeClassifier and its layers
 
     model = _read(run_dir / MODEL_FILE, lambda: keras.models.load_model(run_dir / MODEL_FILE, compile=False))
     if getattr(model, "num_classes", None) != len(names):

@@ -22,7 +22,7 @@ from arconvl.data.formats import parsing
 from arconvl.data.large.image_files import bar_progress, image_file_eval_pipeline, progress_bar, verify_images
 from arconvl.errors import DataError
 from arconvl.reports.confusion import confusion_figure, evaluate_labels, figure_png
-from arconvl.run_files import rows_to_csv, write_atomically
+from arconvl.run.files import rows_to_csv, write_atomically
 
 ARRAY_KEYS = ("x", "x_test")  # the images of an .npz input, the first one present
 DEFAULT_BATCH_SIZE = 256

@@ -11,9 +11,9 @@ A config's ``subsample`` is not taken into account (the estimate is for full run
 
 from dataclasses import dataclass
 
-from arconvl.config import DATASET_DEFAULTS
 from arconvl.data.imbalance import validation_count
 from arconvl.paper import paper_class_counts
+from arconvl.run.config import DATASET_DEFAULTS
 
 INPUT_SIDE = {"mnist": 28, "fashion_mnist": 28, "svhn": 32, "cifar10": 32, "celeba": 64, "inaturalist2018": 224}
 MEASURED_SIDE = {"small_cnn": 28, "resnet44": 32, "resnet56": 32}

@@ -10,8 +10,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from arconvl.backbones import build_backbone
-from arconvl.callbacks import (
+from arconvl.data.run_data import class_record
+from arconvl.errors import ConfigError, DataError
+from arconvl.losses.registry import resolve_method
+from arconvl.model.backbones import build_backbone
+from arconvl.model.classifier import PrototypeClassifier
+from arconvl.model.metrics import classwise_accuracy, g_mean
+from arconvl.model.schedules import StepDecay, WarmupThenConstant
+from arconvl.run.callbacks import (
     BestWeights,
     EpochCheckpoint,
     EpochEvaluation,
@@ -20,14 +26,9 @@ from arconvl.callbacks import (
     StopOnNonFiniteLoss,
     evaluate_recalls,
 )
-from arconvl.checkpoint import check_state_fits, restore_state
-from arconvl.data.run_data import class_record
-from arconvl.errors import ConfigError, DataError
-from arconvl.methods import resolve_method
-from arconvl.metrics import classwise_accuracy, g_mean
-from arconvl.model import PrototypeClassifier
-from arconvl.run_dir import ResumePoint, read_resume_point
-from arconvl.run_files import (
+from arconvl.run.checkpoint import check_state_fits, restore_state
+from arconvl.run.directory import ResumePoint, read_resume_point
+from arconvl.run.files import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
     WEIGHTS_FILE,
@@ -37,7 +38,6 @@ from arconvl.run_files import (
     write_config,
     write_result,
 )
-from arconvl.schedules import StepDecay, WarmupThenConstant
 
 
 def build_model(config, class_counts, input_shape, steps_per_epoch):
@@ -95,7 +95,7 @@ def check_splits(splits):
 
 def prepare_run(config, splits, resume):
     """Everything ``train_run`` checks before it writes anything: the splits, and that the
-    checkpoint of ``resume`` (a ``run_dir.ResumePoint`` or None) fits the model it builds.
+    checkpoint of ``resume`` (a ``directory.ResumePoint`` or None) fits the model it builds.
     Raises ``ArconvlError`` (naming the file or the class); writes nothing."""
     check_splits(splits)
     keras.utils.set_random_seed(config.seed)
@@ -124,7 +124,7 @@ def train_run(config, splits, run_dir, *, verbose=1, start=None):
     After every epoch the training state goes to ``run_dir/checkpoint.npz``. When ``run_dir``
     already holds one (an interrupted run of this same configuration, else ``ConfigError``), the
     run resumes after its epoch and ends as the uninterrupted run would have; the checkpoint is
-    deleted once ``run.csv`` is written. Every check (``prepare_run``, ``run_dir.read_resume_point``)
+    deleted once ``run.csv`` is written. Every check (``prepare_run``, ``directory.read_resume_point``)
     comes before the first write: a refused run leaves ``run_dir`` as it was.
     """
     started = time.perf_counter()

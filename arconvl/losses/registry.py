@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from arconvl.errors import ConfigError
-from arconvl.geometry import squared_distances
 from arconvl.losses import (
     AFFINITY_PARTS,
     ARCONVL_PARTS,
@@ -29,7 +28,8 @@ from arconvl.losses import (
     la_loss,
 )
 from arconvl.losses.reweighting import CB_FOCAL_FORMS, FOCAL_CLASS_WEIGHTS
-from arconvl.method_names import ABLATION_METHODS, TABLE1_METHODS  # noqa: F401 - re-exported
+from arconvl.model.geometry import squared_distances
+from arconvl.paper.methods import ABLATION_METHODS, TABLE1_METHODS  # noqa: F401 - re-exported
 
 VARIANTS = ("code", "paper")
 

@@ -5,9 +5,9 @@ best-validation weights and the per-epoch history file. Epochs are 1-based every
 import keras
 import numpy as np
 
-from arconvl.checkpoint import capture_state, save_checkpoint
 from arconvl.errors import NumericalFault
-from arconvl.metrics import classwise_accuracy, g_mean, per_class_recall
+from arconvl.model.metrics import classwise_accuracy, g_mean, per_class_recall
+from arconvl.run.checkpoint import capture_state, save_checkpoint
 
 
 def held_learning_rate(optimizer):
@@ -18,7 +18,7 @@ def held_learning_rate(optimizer):
 
 class LearningRateLog(keras.callbacks.Callback):
     """Logs (``lr``, ``radius_lr``) the rates the two optimizers held during each epoch: their
-    schedules (``arconvl.schedules``) read at the epoch's first step."""
+    schedules (``arconvl.model.schedules``) read at the epoch's first step."""
 
     def on_epoch_begin(self, epoch, logs=None):
         model = self.model
@@ -108,7 +108,7 @@ class HistoryWriter(keras.callbacks.Callback):
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
-    """Writes the training state (``arconvl.checkpoint``) after every epoch. Must come after the
+    """Writes the training state (``arconvl.run.checkpoint``) after every epoch. Must come after the
     ``HistoryWriter``: a run stopped between the two writes then redoes the epoch, whose history
     row the resumed run drops."""
 

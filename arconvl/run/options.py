@@ -31,12 +31,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from arconvl.backbones import BACKBONE_NAMES_HELP, check_backbone_name, check_weights
 from arconvl.data.catalog import TRAINABLE_DATASETS
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
-from arconvl.methods import METHODS, VARIANTS
-from arconvl.toml_file import read_toml
+from arconvl.losses.registry import METHODS, VARIANTS
+from arconvl.model.backbones import BACKBONE_NAMES_HELP, check_backbone_name, check_weights
+from arconvl.run.toml_file import read_toml
 
 # Compute precision of the backbone (centers, radii, distances and losses stay float32).
 # float16 would need loss scaling shared by the two optimizers; bfloat16 has float32's range.

@@ -1,7 +1,7 @@
 """``RUN_DIR/checkpoint.npz``: the whole training state after the last finished epoch, so that an
 interrupted run (even by SIGKILL) resumes where it stopped and ends as an uninterrupted one would.
 
-One NumPy ``.npz`` file, replaced atomically after every epoch (``run_files.write_atomically``):
+One NumPy ``.npz`` file, replaced atomically after every epoch (``files.write_atomically``):
 the resolved configuration (JSON), the epoch, the seconds trained so far, the model's weights
 (``get_weights``: batch-norm statistics, centers and radii included), the variables of both
 optimizers (iteration counts, learning rates and, under momentum, the momentum slots), and the
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arconvl.run_files import write_atomically
+from arconvl.run.files import write_atomically
 
 
 @dataclass

@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from arconvl.checkpoint import TrainingState, load_checkpoint
 from arconvl.errors import ConfigError
-from arconvl.run_files import (
+from arconvl.run.checkpoint import TrainingState, load_checkpoint
+from arconvl.run.files import (
     CHECKPOINT_FILE,
     CLASSES_KEY,
     CONFIG_FILE,
@@ -89,7 +89,7 @@ def _same_cell(cell, value):
 
 
 def read_checked_result(run_dir):
-    """``run_files.read_result``, its metrics checked to be numbers (``ValueError`` otherwise)."""
+    """``files.read_result``, its metrics checked to be numbers (``ValueError`` otherwise)."""
     row = read_result(run_dir)
     for column in RESULT_METRICS if row is not None else ():
         if row.get(column) is None:

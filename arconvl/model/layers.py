@@ -4,7 +4,7 @@
 import keras
 from keras import ops
 
-from arconvl.geometry import squared_distances
+from arconvl.model.geometry import squared_distances
 
 
 @keras.saving.register_keras_serializable(package="arconvl")

@@ -1,5 +1,5 @@
 """The method names of the paper's tables, in the paper's column order (no TensorFlow import, so
-reports and statistics can use them); ``arconvl.methods`` registers a loss under each."""
+reports and statistics can use them); ``arconvl.losses.registry`` registers a loss under each."""
 
 TABLE1_METHODS = ("cpl", "gcpl", "focal", "cb", "cb_focal", "affinity", "la", "arconvl")
 ABLATION_METHODS = (

@@ -8,13 +8,13 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from arconvl.backbones import APPLICATIONS, takes_feature_dim
 from arconvl.data.catalog import FOLDER, LARGE_SCALE_NAMES, NATURAL_Q, OWN_DATA_NAMES
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
-from arconvl.methods import resolve_method
-from arconvl.run_options import PRECISIONS, RUN_DEFAULTS, check_option  # noqa: F401 - PRECISIONS re-exported
-from arconvl.schedules import scale_epoch
+from arconvl.losses.registry import resolve_method
+from arconvl.model.backbones import APPLICATIONS, takes_feature_dim
+from arconvl.model.schedules import scale_epoch
+from arconvl.run.options import PRECISIONS, RUN_DEFAULTS, check_option  # noqa: F401 - PRECISIONS re-exported
 
 # Per dataset: backbone, paper epochs, 1-based first epochs of the two ×0.1 decays (paper wording),
 # whether the public code augments it, and the batch size (SPEC §1, §4, §5; 64 on the two
@@ -118,7 +118,7 @@ def resolve_run_config(
 ):
     """The paper's configuration for (dataset, q, method, seed), validated.
 
-    Every option is checked against its declaration in ``run_options.RUN_OPTIONS`` (type, range or
+    Every option is checked against its declaration in ``options.RUN_OPTIONS`` (type, range or
     choices; booleans are not numbers), so the command line, TOML run files and sweeps refuse the
     same values.
     ``subsample`` < 1 keeps that fraction of each class of every split (smoke runs only).

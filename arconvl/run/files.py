@@ -1,5 +1,5 @@
 """The files of one run directory: ``config.json``, ``history.csv``, ``best.weights.h5``, ``model.keras``,
-``run.csv``, and while the run is unfinished ``checkpoint.npz`` (``arconvl.checkpoint``).
+``run.csv``, and while the run is unfinished ``checkpoint.npz`` (``arconvl.run.checkpoint``).
 
 ``model.keras`` (the best-validation model, ``keras.models.load_model``) comes just before
 ``run.csv``, which is written last and atomically: its presence means the run finished. A run stopped by

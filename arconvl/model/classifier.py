@@ -4,17 +4,17 @@ Logits are −d²(f(x), C_j) and the prediction is their argmax, the nearest cen
 (SPEC §1). Each training step computes the method's loss, every adaptive quantity included, inside
 the compiled step; the network and centers step with the main optimizer, the radii with their own
 (``compile(radius_optimizer=...)``), both inside one ``optimizers.RadiusSplitOptimizer``. The
-gradient step is written per backend in ``arconvl.train_steps``; everything here is ``keras.ops``.
+gradient step is written per backend in ``arconvl.model.train_steps``; everything here is ``keras.ops``.
 """
 
 import keras
 import numpy as np
 from keras import ops
 
-from arconvl import train_steps
-from arconvl.layers import ClassRadii, Prototypes
-from arconvl.methods import ResolvedMethod, resolve_method
-from arconvl.optimizers import RadiusSplitOptimizer
+from arconvl.losses.registry import ResolvedMethod, resolve_method
+from arconvl.model import train_steps
+from arconvl.model.layers import ClassRadii, Prototypes
+from arconvl.model.optimizers import RadiusSplitOptimizer
 
 # The radii's optimizer when ``compile`` is given none: SGD(0.01, momentum 0.9) (SPEC §2).
 DEFAULT_RADIUS_LEARNING_RATE = 0.01
@@ -29,7 +29,7 @@ class PrototypeClassifier(keras.Model):
       backbone: a Keras model or layer mapping inputs to features f(x), shape (n, D).
       num_classes: k ≥ 2; taken from ``class_counts`` when not given.
       class_counts: N_j over the training data, length k.
-      method: a registry name (``arconvl.methods.METHODS``) or a ``ResolvedMethod``.
+      method: a registry name (``arconvl.losses.registry.METHODS``) or a ``ResolvedMethod``.
       variant: ``"code"`` or ``"paper"`` (docs/variants.md); used with a method name.
       **method_params: the method's parameters (e.g. ``gamma=0.05``); used with a method name.
     """
