@@ -5,17 +5,24 @@ of the paper's whole protocol on this device.
 
     python scripts/benchmark_throughput.py [--backbones small_cnn resnet44 resnet56]
         [--steps 30] [--repeats 10] [--precision float32|mixed_bfloat16] [--xla] [--no-estimate]
+    python scripts/benchmark_throughput.py --backends tensorflow jax [--backbones ...] [--steps ...]
     python scripts/benchmark_throughput.py --compare mixed_bfloat16|xla [--backbones ...]
 
 Prints one line per backbone, ``ratio: X.XX`` (ARConvL / CPL train images/s, fastest blocks) for
 the small CNN, and the protocol estimate (``arconvl.sweep.protocol_cost``) when every backbone was measured.
+
+``--backends`` measures each named Keras backend in turn, in a child process of its own (Keras fixes
+its backend at import), and prints every backend's images/s and ratio in one table, then one
+``ratio (BACKEND): X.XX`` line per backend.
 """
 
 import argparse
 import dataclasses
+import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -148,6 +155,57 @@ def compare_option(args):
               f"{fastest(other['evaluate']) / fastest(base['evaluate']):.2f} (evaluation)")
 
 
+BACKENDS = ("tensorflow", "jax")
+RESULT_PREFIX = "benchmark-result: "  # a child's one machine-readable line
+
+
+def measure_backends(backends, argv):
+    """Each backend's ``{backbone: Rates fields}``, measured by this script in a child process with
+    ``KERAS_BACKEND`` set (same arguments, estimate off); its output is passed through."""
+    rows = {}
+    for backend in backends:
+        print(f"--- {backend} ---", flush=True)
+        env = {**os.environ, "KERAS_BACKEND": backend}
+        child = subprocess.run([sys.executable, __file__, *argv, "--no-estimate", "--report-json"], env=env,
+                               capture_output=True, text=True, check=False)
+        lines = child.stdout.splitlines()
+        print("\n".join(line for line in lines if not line.startswith(RESULT_PREFIX)), flush=True)
+        results = [line[len(RESULT_PREFIX):] for line in lines if line.startswith(RESULT_PREFIX)]
+        if child.returncode != 0 or not results:
+            sys.exit(f"benchmark on {backend} failed (exit {child.returncode}): {child.stderr.strip()[-2000:]}")
+        rows[backend] = json.loads(results[-1])
+    return rows
+
+
+def without_backends(argv):
+    """``argv`` less its ``--backends`` option and values (either spelling), for the children."""
+    kept, skipping = [], False
+    for token in argv:
+        if token == "--backends":
+            skipping = True
+        elif token.startswith("--backends="):
+            skipping = False
+        elif skipping and token in BACKENDS:
+            continue
+        else:
+            skipping = False
+            kept.append(token)
+    return kept
+
+
+def print_backends(rows):
+    """One table of every backend's images/s and ARConvL / CPL ratio, then ``ratio (BACKEND): X.XX`` lines."""
+    print(f"{'backend':10s} {'backbone':10s} {'ARConvL img/s':>14s} {'CPL img/s':>10s} {'ratio':>6s} "
+          f"{'eval img/s':>10s}")
+    for backend, measured in rows.items():
+        for backbone, rates in measured.items():
+            print(f"{backend:10s} {backbone:10s} {rates['train_arconvl']:14.1f} {rates['train_plain']:10.1f} "
+                  f"{rates['train_arconvl'] / rates['train_plain']:6.2f} {rates['evaluate']:10.1f}")
+    for backend, measured in rows.items():
+        rates = measured.get("small_cnn") or next(iter(measured.values()))
+        print(f"ratio ({backend}): {rates['train_arconvl'] / rates['train_plain']:.2f}")
+
+
 def format_duration(seconds):
     hours = seconds / 3600
     return f"{hours:,.1f} h ({hours / 24:.1f} days)" if hours >= 24 else f"{hours:,.1f} h"
@@ -166,13 +224,20 @@ def main(argv=None):
     parser.add_argument("--compare", choices=("mixed_bfloat16", "xla"),
                         help="instead: ARConvL float32 without XLA against ARConvL with this option, "
                         "interleaved, printing 'speed-up: X.XX' per backbone")
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS,
+                        help="measure each of these Keras backends in a child process and print them side by side "
+                        "(default: the backend in use)")
+    parser.add_argument("--report-json", action="store_true", help=argparse.SUPPRESS)  # a child's result line
     args = parser.parse_args(argv)
     if args.compare:
         return compare_option(args)
+    if args.backends:
+        return print_backends(measure_backends(args.backends, without_backends(sys.argv[1:] if argv is None else argv)))
 
     accelerators = backend_accelerators()
     device = f"GPU: {accelerators[0]}" if accelerators else f"CPU ({os.cpu_count()} cores)"
-    print(f"device {device}; batch {args.batch_size}; precision {args.precision}; XLA {'on' if args.xla else 'off'}; "
+    print(f"backend {keras.backend.backend()}; device {device}; batch {args.batch_size}; "
+          f"precision {args.precision}; XLA {'on' if args.xla else 'off'}; "
           f"{args.repeats} blocks x {args.steps} steps per method; images/s of the fastest block (median)")
     print(f"{'backbone':10s} {'ARConvL train':>16s} {'CPL train':>16s} {'ratio':>6s} {'evaluation':>16s}  data")
     measured = {}
@@ -189,6 +254,8 @@ def main(argv=None):
     if "small_cnn" in measured:
         small = measured["small_cnn"]
         print(f"ratio: {small.train_arconvl / small.train_plain:.2f}")
+    if args.report_json:
+        print(RESULT_PREFIX + json.dumps({backbone: dataclasses.asdict(rates) for backbone, rates in measured.items()}))
     if args.no_estimate:
         return
     missing = sorted(set(INPUT_SHAPES) - set(measured))
