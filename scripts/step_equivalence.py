@@ -254,16 +254,24 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", type=Path, required=True, help="checkout of the code before the rework")
     parser.add_argument("--after", type=Path, default=REPO, help="checkout of the code after it (default: this one)")
-    parser.add_argument("--backbone", choices=("small_cnn", "tiny"), default="small_cnn")
+    parser.add_argument("--backbone", choices=("small_cnn", "tiny"), default="small_cnn",
+                        help="the run's small CNN, or tiny_cnn in its place (the golden's)")
     parser.add_argument("--variant", choices=("code", "paper"), default="code")
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
-    parser.add_argument("--epochs", nargs="+", type=int, default=list(EPOCHS))
+    parser.add_argument("--epochs", nargs="+", type=int, default=list(EPOCHS),
+                        help="1-based epochs at whose first step one step is taken (default: 1 4 45)")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="raw Fashion-MNIST .gz files")
     parser.add_argument("--golden", type=Path, help="write the inputs and the before tree's results here")
     args = parser.parse_args(argv)
     shared = ["--methods", *args.methods, "--epochs", *map(str, args.epochs), "--variant", args.variant,
               "--backbone", args.backbone]
-    x, y = read_batch(args.data_dir)
+    for tree in (args.before, args.after):
+        if not (tree / "arconvl" / "__init__.py").is_file():
+            parser.error(f"{tree} is not a checkout of the project (no arconvl/__init__.py)")
+    try:
+        x, y = read_batch(args.data_dir)
+    except (OSError, ValueError) as error:
+        parser.error(f"cannot read the Fashion-MNIST training files in {args.data_dir}: {error}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         np.savez(folder / "batch.npz", x=x, y=y)
