@@ -19,7 +19,7 @@ from arconvl.losses.registry import METHODS
 from arconvl.run.config import resolve_run_config
 from arconvl.run.directory import inspect_run_dir
 from arconvl.run.files import check_regular_files, check_writable_dir, locked_run_dir, write_failure
-from arconvl.run.options import RUN_DEFAULTS, RUN_OPTIONS, read_run_options
+from arconvl.run.options import RUN_OPTIONS, read_run_options
 from arconvl.stats.command import add_stats_parser
 
 
@@ -52,13 +52,9 @@ def _add_run_options(parser):
             parser.add_argument(option.flag, dest=option.name, action="store_const", const=True, default=None,
                                 help=option.help)
         else:
-            metavar = OPTION_METAVARS.get(option.name)
             parser.add_argument(option.flag, dest=option.name, type=option.kind, choices=option.choices or None,
-                                nargs=option.count if option.count > 1 else None, metavar=metavar, help=option.help)
-
-
-OPTION_METAVARS = {"method": "METHOD", "backbone": "NAME", "backbone_weights": "none|imagenet|FILE",
-                   "image_size": ("H", "W")}
+                                nargs=option.count if option.count > 1 else None, metavar=option.metavar,
+                                help=option.help)
 
 
 def _method_list():
@@ -199,16 +195,15 @@ def result_line(row):
 
 
 def _run_options(args):
-    """Run options: the defaults, then the --config file, then the command line."""
+    """Run options: the --config file, then the command line (one left out takes its default)."""
     from_file = read_run_options(args.config) if args.config is not None else {}
     params = {**from_file.pop("params", {}), **dict(args.param)}
-    options = {**RUN_DEFAULTS, **from_file}
-    options.update({key: getattr(args, key) for key in RUN_OPTIONS if getattr(args, key) is not None})
+    options = {**from_file, **{key: getattr(args, key) for key in RUN_OPTIONS if getattr(args, key) is not None}}
     if options.get("dataset") in OWN_DATA_NAMES:
         options.setdefault("q", None)  # no q: resolve_run_config refuses one given
-    for key in RUN_OPTIONS:
-        if key not in options:
-            raise ConfigError(f"{RUN_OPTIONS[key].flag} is required (on the command line or in --config)")
+    for key, option in RUN_OPTIONS.items():
+        if option.required and key not in options:
+            raise ConfigError(f"{option.flag} is required (on the command line or in --config)")
     return options, params
 
 

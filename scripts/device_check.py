@@ -429,7 +429,8 @@ def real_run(check):
     plan = check.plan
     from arconvl.sweep.experiment import RunSpec  # noqa: PLC0415
 
-    run = RunSpec("fashion_mnist", 100, "arconvl", SEED, "code", plan.real_epochs, plan.real_subsample, xla=check.xla)
+    run = RunSpec(dataset="fashion_mnist", q=100, method="arconvl", seed=SEED, epochs=plan.real_epochs,
+                  subsample=plan.real_subsample, xla=check.xla)
     budget = min(plan.budgets["real_run"], check.remaining())
     wall, (outcome,) = check.train_runs([run], check.data_dir, budget, "real_run")
     section = {"epochs": plan.real_epochs, "subsample": plan.real_subsample, "budget_s": round(budget, 1),
@@ -465,7 +466,8 @@ def jobs(check):
             if stop is not None:
                 parts.append({**part, "status": "skipped", "error": stop})
                 continue
-            runs = [RunSpec(JOB_DATASETS[model], 100, "arconvl", seed, "code", epochs, subsample, xla=check.xla)
+            runs = [RunSpec(dataset=JOB_DATASETS[model], q=100, method="arconvl", seed=seed, epochs=epochs,
+                            subsample=subsample, xla=check.xla)
                     for seed in range(count)]
             # what is left of the model's budget, shared by the waves to come (time a wave leaves goes on)
             wave_budget = min((model_deadline - time.monotonic()) / (len(counts) - index), check.remaining())

@@ -5,6 +5,8 @@ seed`` name the run, metrics are fractions in [0, 1], and the run's configuratio
 (``experiment, profile, variant, epochs, …, param.NAME``).
 """
 
+import dataclasses
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -15,14 +17,24 @@ KEY_COLUMNS = ("dataset", "q", "method", "seed")
 METRIC_COLUMNS = ("test_gmean", "test_classwise_acc")
 REQUIRED_COLUMNS = KEY_COLUMNS + METRIC_COLUMNS
 
-# Columns that must agree between the seeds of one (dataset, q, method) cell: a mean over runs
-# of different configurations (a smoke profile and the full one, say) would be meaningless.
-CONFIG_COLUMNS = (
-    "profile", "variant", "epochs", "backbone", "feature_dim", "batch_size", "learning_rate",
-    "momentum", "lr_decay_epochs", "lr_decay_factor", "radius_learning_rate",
-    "radius_warmup_learning_rate", "radius_warmup_epochs", "pixel_scale", "augment", "val_fraction",
-    "subsample",
-)
+# Columns of a results row that are no field of ``RunConfig`` but must agree between seeds too.
+OTHER_CONFIG_COLUMNS = ("profile",)
+
+
+@functools.cache
+def config_columns():
+    """The columns that must agree between the seeds of one (dataset, q, method) cell, for a mean
+    over runs of different configurations (a smoke profile and the full one, say) is meaningless:
+    ``OTHER_CONFIG_COLUMNS`` and every field of ``RunConfig`` (each run option of
+    ``options.RUN_OPTIONS`` and the settings resolved from them) but the run's key, the options that
+    change speed only (``speed_only``) and the method parameters (compared as their param.NAME columns)."""
+    from arconvl.run.config import RunConfig  # noqa: PLC0415 - the run layer imports Keras; reading results does not
+
+    def compared(item):
+        option = item.metadata.get("option")
+        return item.name not in (*KEY_COLUMNS, "method_params") and not (option and option.speed_only)
+
+    return (*OTHER_CONFIG_COLUMNS, *(item.name for item in dataclasses.fields(RunConfig) if compared(item)))
 
 
 def read_results(path, required=REQUIRED_COLUMNS):
@@ -89,7 +101,7 @@ def finished_runs(results, metric):
 
 
 def _check_one_configuration_per_cell(runs):
-    columns = [c for c in runs.columns if c in CONFIG_COLUMNS or c.startswith("param.")]
+    columns = [c for c in runs.columns if c in config_columns() or c.startswith("param.")]
     if not columns or runs.empty:
         return
     counts = runs.groupby(["dataset", "q", "method"], sort=False)[columns].nunique(dropna=False)

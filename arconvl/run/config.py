@@ -6,7 +6,7 @@ The resolved ``RunConfig`` is written beside every result (``config.json`` and t
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from arconvl.data.catalog import FOLDER, LARGE_SCALE_NAMES, NATURAL_Q, OWN_DATA_NAMES
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
@@ -14,7 +14,7 @@ from arconvl.errors import ConfigError
 from arconvl.losses.registry import resolve_method
 from arconvl.model.backbones import APPLICATIONS, takes_feature_dim
 from arconvl.model.schedules import scale_epoch
-from arconvl.run.options import PRECISIONS, RUN_DEFAULTS, check_option  # noqa: F401 - PRECISIONS re-exported
+from arconvl.run.options import PRECISIONS, RUN_OPTIONS, check_option, with_run_options  # noqa: F401 - PRECISIONS re-exported
 
 # Per dataset: backbone, paper epochs, 1-based first epochs of the two ×0.1 decays (paper wording),
 # whether the public code augments it, and the batch size (SPEC §1, §4, §5; 64 on the two
@@ -52,18 +52,12 @@ PAPER_RADIUS_WARMUP_EPOCHS = 3
 DEFAULT_FEATURE_DIM = 64  # D of every backbone in the paper's experiments
 
 
-@dataclass(frozen=True)
+@with_run_options()
 class RunConfig:
-    """Everything that determines one training run."""
+    """Everything that determines one training run: every run option of ``options.RUN_OPTIONS``
+    (one field each, resolved: the paper's epochs and backbone filled in), and the settings resolved
+    from them below."""
 
-    dataset: str
-    q: int
-    method: str
-    seed: int
-    epochs: int
-    variant: str
-    backbone: str
-    feature_dim: int
     batch_size: int
     learning_rate: float
     momentum: float
@@ -75,14 +69,7 @@ class RunConfig:
     pixel_scale: float
     augment: bool
     val_fraction: float
-    subsample: float = 1.0
-    precision: str = "float32"
-    xla: bool = False
     method_params: dict = field(default_factory=dict)
-    backbone_weights: str | None = None
-    test_fraction: float | None = None  # own data only
-    image_size: tuple | None = None  # folder only; None: the first image's
-    channels: int | None = None  # folder only; None: the first image's
 
     def to_dict(self):
         """A JSON-ready dict (tuples become lists)."""
@@ -110,17 +97,12 @@ class RunConfig:
         return record
 
 
-def resolve_run_config(
-    dataset, q, method=RUN_DEFAULTS["method"], seed=RUN_DEFAULTS["seed"], *, epochs=None,
-    variant=RUN_DEFAULTS["variant"], method_overrides=None, subsample=RUN_DEFAULTS["subsample"], feature_dim=None,
-    precision=RUN_DEFAULTS["precision"], xla=RUN_DEFAULTS["xla"], backbone=None, backbone_weights=None,
-    test_fraction=None, image_size=None, channels=None, input_shape=None,
-):
-    """The paper's configuration for (dataset, q, method, seed), validated.
+def resolve_run_config(dataset, q, method=None, seed=None, *, method_overrides=None, input_shape=None, **options):
+    """The paper's configuration for (dataset, q, method, seed) and the other run ``options``, validated.
 
-    Every option is checked against its declaration in ``options.RUN_OPTIONS`` (type, range or
-    choices; booleans are not numbers), so the command line, TOML run files and sweeps refuse the
-    same values.
+    ``options`` are any of ``options.RUN_OPTIONS`` (an option left out or None takes its default).
+    Every option is checked against its declaration there (type, range or choices; booleans are
+    not numbers), so the command line, TOML run files and sweeps refuse the same values.
     ``subsample`` < 1 keeps that fraction of each class of every split (smoke runs only).
     ``feature_dim`` sets D of the small CNN, resnet50v2 and efficientnetb0 (default 64; 2 draws
     Fig. 3); the paper's ResNets have D = 64. ``backbone`` (default: the dataset's in the paper)
@@ -135,17 +117,16 @@ def resolve_run_config(
     radius warm-up move to the same fraction of training (``scale_epoch``).
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
     """
+    unknown = sorted(set(options) - set(RUN_OPTIONS))
+    if unknown:
+        raise TypeError(f"resolve_run_config() got an unexpected keyword argument {unknown[0]!r}")
     own_data = check_option("dataset", dataset) in OWN_DATA_NAMES
     if own_data and q is not None:
         raise ConfigError(f"q does not apply to dataset {dataset}: the data's own imbalance is used (the paper's "
                           "q-rule is for its datasets); leave q out")
-    given = {"dataset": dataset, "q": NATURAL_Q if own_data else q, "method": method, "seed": seed, "epochs": epochs,
-             "variant": variant, "subsample": subsample, "feature_dim": feature_dim, "precision": precision,
-             "xla": xla, "backbone": backbone, "backbone_weights": backbone_weights, "test_fraction": test_fraction,
-             "image_size": image_size, "channels": channels}
-    options = {name: check_option(name, value) for name, value in given.items()}
-    (dataset, q, method, seed, epochs, variant, subsample, feature_dim, precision, xla, backbone, backbone_weights,
-     test_fraction, image_size, channels) = options.values()
+    given = {**options, "dataset": dataset, "q": NATURAL_Q if own_data else q, "method": method, "seed": seed}
+    options = {name: check_option(name, given.get(name)) for name in RUN_OPTIONS}
+    dataset, q, variant = options["dataset"], options["q"], options["variant"]
     if dataset in LARGE_SCALE_NAMES and q != NATURAL_Q:
         raise ConfigError(f"{dataset} keeps its natural imbalance: q must be {NATURAL_Q}, got {q}")
     only_for = {"test_fraction": OWN_DATA_NAMES, "image_size": (FOLDER,), "channels": (FOLDER,)}
@@ -154,17 +135,18 @@ def resolve_run_config(
             raise ConfigError(f"{name} is an option of dataset {' and '.join(datasets)}, not of {dataset}")
     defaults = OWN_DATA_DEFAULTS if own_data else DATASET_DEFAULTS[dataset]
     paper_epochs = defaults["epochs"]
-    epochs = paper_epochs if epochs is None else epochs
+    epochs = paper_epochs if options["epochs"] is None else options["epochs"]
+    backbone = options["backbone"]
     if backbone is None:
         backbone = defaults["backbone"] or (None if input_shape is None else own_data_backbone(input_shape))
-    if backbone_weights is not None and backbone not in APPLICATIONS:
+    if options["backbone_weights"] is not None and backbone not in APPLICATIONS:
         raise ConfigError(f"backbone_weights is for backbone {' or '.join(APPLICATIONS)}, not "
                           f"{backbone or f'the default backbone of {dataset}'}")
-    feature_dim = DEFAULT_FEATURE_DIM if feature_dim is None else feature_dim
+    feature_dim = DEFAULT_FEATURE_DIM if options["feature_dim"] is None else options["feature_dim"]
     if feature_dim != DEFAULT_FEATURE_DIM and backbone is not None and not takes_feature_dim(backbone):
         raise ConfigError(f"feature_dim is fixed at {DEFAULT_FEATURE_DIM} for {backbone} ({dataset}); "
                           f"only small_cnn and {', '.join(APPLICATIONS)} take another")
-    resolved = resolve_method(method, dataset=dataset, variant=variant, overrides=method_overrides)
+    resolved = resolve_method(options["method"], dataset=dataset, variant=variant, overrides=method_overrides)
     settings = VARIANT_SETTINGS[variant]
 
     decay_epochs = tuple(
@@ -184,15 +166,10 @@ def resolve_run_config(
             f"{', '.join(decays) if decays else '(none within the run)'}, "
             f"radius warm-up {warmup_epochs} epoch{'' if warmup_epochs == 1 else 's'}"
         )
+    test_fraction = options["test_fraction"]
     config = RunConfig(
-        dataset=dataset,
-        q=q,
-        method=method,
-        seed=seed,
-        epochs=epochs,
-        variant=variant,
-        backbone=backbone,
-        feature_dim=feature_dim,
+        **{**options, "epochs": epochs, "backbone": backbone, "feature_dim": feature_dim,
+           "test_fraction": (DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction) if own_data else None},
         batch_size=defaults["batch_size"],
         learning_rate=0.1,
         momentum=settings["momentum"],
@@ -204,13 +181,6 @@ def resolve_run_config(
         pixel_scale=settings["pixel_scale"],
         augment=defaults["augment"],
         val_fraction=0.1,
-        subsample=float(subsample),
-        precision=precision,
-        xla=xla,
         method_params=dict(resolved.params),
-        backbone_weights=backbone_weights,
-        test_fraction=(DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction) if own_data else None,
-        image_size=image_size,
-        channels=channels,
     )
     return config, notes

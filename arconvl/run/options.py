@@ -1,9 +1,11 @@
 """The run options, each declared once (name, type, range or choices, default, help), and their checks.
 
-``train``'s command line is built from ``RUN_OPTIONS``; the command line, a TOML run file
-(``train --config FILE``) and an experiment config (``sweep``) all check their values with
-``check_option``, so a value refused by one is refused by all, before anything is written. A run
-file looks like this:
+``RUN_OPTIONS`` is the one list of run options: ``train``'s command line is built from it, and
+``with_run_options`` gives ``config.RunConfig`` (so ``config.json``, ``run.csv`` and the reports'
+configuration columns) and the sweep's ``RunSpec`` and ``Experiment`` one field per option. The
+command line, a TOML run file (``train --config FILE``) and an experiment config (``sweep``) all
+check their values with ``check_option``, so a value refused by one is refused by all, before
+anything is written. A run file looks like this:
 
     dataset = "fashion_mnist"
     q = 100
@@ -27,6 +29,7 @@ Options given on the command line win over the file. Booleans are never numbers:
 ``subsample = true`` are refused, as is ``[params] gamma = true`` (by the method registry).
 """
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +52,9 @@ class RunOption:
     """One option of a run: its type, its allowed values (``choices``, or ``low``..``high``;
     ``low_open`` / ``high_open``: that end excluded; ``check``: a function that returns the value
     normalised or raises ``ConfigError``), its default (None: the paper's, or required), its help,
-    and ``count``, the number of values it takes (a list in TOML, several words on the command line)."""
+    ``count``, the number of values it takes (a list in TOML, several words on the command line),
+    ``metavar``, its placeholder in ``--help``, and ``speed_only``: it changes speed, not what is
+    learned, so runs that differ only in it count as one configuration in the reports."""
 
     name: str
     kind: type
@@ -63,10 +68,25 @@ class RunOption:
     required: bool = False
     check: Callable | None = None
     count: int = 1
+    metavar: str | tuple | None = None
+    speed_only: bool = False
 
     @property
     def flag(self):
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def annotation(self):
+        """The type of a field holding this option's value."""
+        kind = tuple if self.count > 1 else self.kind
+        return kind if self.required or self.default is not None else kind | None
+
+    def field(self):
+        """A dataclass field of this option: its default (none when required), the option in its
+        ``metadata["option"]``."""
+        if self.required:
+            return dataclasses.field(metadata={"option": self})
+        return dataclasses.field(default=self.default, metadata={"option": self})
 
     def describe(self):
         """What a valid value (one of ``count``) looks like, for error messages."""
@@ -89,7 +109,7 @@ RUN_OPTIONS = {option.name: option for option in (
               "--config; 1 for celeba and inaturalist2018; refused for folder and arrays, which keep their own)",
               low=1, high=1_000_000, required=True),
     RunOption("method", str, "one of the methods listed below (default: arconvl)", default="arconvl",
-              choices=tuple(METHODS)),
+              choices=tuple(METHODS), metavar="METHOD"),
     RunOption("seed", int, f"drives subsampling, split, init, shuffling (default: 0; at most {MAX_SEED})",
               default=0, low=0, high=MAX_SEED),
     RunOption("epochs", int, "default: the paper's (50; 100 on cifar10, celeba, inaturalist2018); other values "
@@ -99,24 +119,49 @@ RUN_OPTIONS = {option.name: option for option in (
     RunOption("feature_dim", int, "D, the feature dimension of small_cnn, resnet50v2 and efficientnetb0 (default: 64; "
               "Fig. 3 uses 2); the paper's ResNets have D = 64", low=1, high=4096),
     RunOption("precision", str, "backbone compute precision (default float32; distances and losses stay float32)",
-              default="float32", choices=PRECISIONS),
-    RunOption("xla", bool, "compile the train and evaluation steps with XLA (default: off)", default=False),
+              default="float32", choices=PRECISIONS, speed_only=True),
+    RunOption("xla", bool, "compile the train and evaluation steps with XLA (default: off)", default=False,
+              speed_only=True),
     RunOption("variant", str, "'code' as the authors' public code (default), 'paper' as the paper's text",
               default="code", choices=VARIANTS),
     RunOption("backbone", str, f"the feature extractor: {BACKBONE_NAMES_HELP} (default: the paper's; for folder "
-              "and arrays small_cnn up to 32 pixels a side, resnet32 above)", check=check_backbone_name),
+              "and arrays small_cnn up to 32 pixels a side, resnet32 above)", check=check_backbone_name,
+              metavar="NAME"),
     RunOption("backbone_weights", str, "resnet50v2 and efficientnetb0: none (default), imagenet (Keras downloads "
               "them once into ~/.keras/models) or a weights FILE of the application without its top",
-              check=check_weights),
+              check=check_weights, metavar="none|imagenet|FILE"),
     RunOption("test_fraction", float, "folder and arrays without a test set: the stratified fraction of each class "
               f"drawn as the test split (default: {DEFAULT_TEST_FRACTION})",
               low=0.0, high=1.0, low_open=True, high_open=True),
     RunOption("image_size", int, "folder: the height and width images are resized to (default: the first "
-              "training image's)", low=1, high=4096, count=2),
+              "training image's)", low=1, high=4096, count=2, metavar=("H", "W")),
     RunOption("channels", int, "folder: 1 (grey) or 3 (colour) (default: the first training image's)",
               choices=(1, 3)),
 )}
-RUN_DEFAULTS = {name: option.default for name, option in RUN_OPTIONS.items() if not option.required}
+
+
+def with_run_options(*, exclude=()):
+    """A class decorator: the class as a frozen, keyword-only dataclass with one field per run option
+    (all of ``RUN_OPTIONS`` but ``exclude``), typed and defaulted by its ``RunOption``, before the
+    class's own fields. ``option_values`` reads them back."""
+
+    def decorate(cls):
+        own = cls.__dict__.get("__annotations__", {})
+        options = {name: option for name, option in RUN_OPTIONS.items() if name not in exclude}
+        clash = sorted(set(own) & set(options))
+        if clash:
+            raise TypeError(f"{cls.__name__} declares run option {clash[0]!r} itself")
+        cls.__annotations__ = {**{name: option.annotation for name, option in options.items()}, **own}
+        for name, option in options.items():
+            setattr(cls, name, option.field())
+        return dataclass(frozen=True, kw_only=True)(cls)
+
+    return decorate
+
+
+def option_values(instance):
+    """The run options of a ``with_run_options`` dataclass instance, as {name: value}."""
+    return {f.name: getattr(instance, f.name) for f in dataclasses.fields(instance) if "option" in f.metadata}
 
 
 def _checked_value(option, value, given):

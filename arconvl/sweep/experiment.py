@@ -6,12 +6,8 @@
     datasets = ["mnist", "fashion_mnist"]
     qs = [1, 10, 20, 50, 100]
     seeds = [0, 1, 2]
-    variant = "code"              # optional
-    # epochs = 50                 # optional; default: the paper's schedule per dataset
-    # subsample = 1.0             # optional; < 1 only for quick checks
-    # precision = "float32"       # optional; or "mixed_bfloat16" (train --precision)
-    # xla = false                 # optional; train --xla
-    # backbone = "resnet20"       # optional; any other run option of train (arconvl.run.options.RUN_OPTIONS)
+    variant = "code"              # optional: any other run option of train, one value for every run
+    # epochs = 50                 # (arconvl.run.options.RUN_OPTIONS; left out: its default)
     [params.cb_focal]             # optional per-method parameter overrides
     form = "softmax"
     [profiles.smoke]              # a profile overrides any of the keys above
@@ -26,16 +22,17 @@ of them.
 Every key is checked here, before any run starts, against the same declarations as ``train``'s
 options (``options.RUN_OPTIONS``: types, ranges, choices; booleans are no numbers), and every
 run of the grid is resolved as ``train`` would resolve it; an unknown key or a bad value raises
-``ConfigError`` naming it.
+``ConfigError`` naming it. ``RunSpec`` and ``Experiment`` take one field per run option from that
+table (``options.with_run_options``), so a new option reaches the sweep with no edit here.
 """
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from arconvl.data.catalog import NATURAL_Q, OWN_DATA_NAMES
 from arconvl.errors import ConfigError
 from arconvl.run.config import resolve_run_config
-from arconvl.run.options import RUN_DEFAULTS, RUN_OPTIONS, check_option
+from arconvl.run.options import RUN_OPTIONS, check_option, option_values, with_run_options
 from arconvl.run.toml_file import read_toml
 
 GRID_OPTIONS = {"methods": "method", "datasets": "dataset", "qs": "q", "seeds": "seed"}  # list key → run option
@@ -45,26 +42,11 @@ SETTING_KEYS = (*SETTING_OPTIONS, "params")
 TOP_LEVEL_KEYS = ("name", "description", *GRID_KEYS, *SETTING_KEYS, "profiles")
 
 
-@dataclass(frozen=True)
+@with_run_options()
 class RunSpec:
-    """One run of a sweep: a point of the grid with the experiment's settings."""
+    """One run of a sweep: a point of the grid with the experiment's settings (one field per run option)."""
 
-    dataset: str
-    q: int
-    method: str
-    seed: int
-    variant: str
-    epochs: int | None
-    subsample: float
     params: dict = field(default_factory=dict)
-    precision: str = "float32"
-    xla: bool = False
-    feature_dim: int | None = None
-    backbone: str | None = None
-    backbone_weights: str | None = None
-    test_fraction: float | None = None
-    image_size: tuple | None = None
-    channels: int | None = None
 
     @property
     def key(self):
@@ -78,15 +60,14 @@ class RunSpec:
 
     def options(self):
         """The run options (``options.RUN_OPTIONS`` names) of this run."""
-        return {"dataset": self.dataset, "q": self.q, "method": self.method, "seed": self.seed,
-                **{name: getattr(self, name) for name in SETTING_OPTIONS}}
+        return option_values(self)
 
     def train_arguments(self):
-        """The ``python -m arconvl train`` options of this run (without --out / --data-dir); a
-        default setting is left out, and so is q for a user's own data."""
+        """The ``python -m arconvl train`` options of this run (without --out / --data-dir): the grid
+        point, and each setting that is not its option's default (q not for a user's own data)."""
         args = []
         for name, value in self.options().items():
-            if value is None or (name in ("precision", "xla") and value == RUN_DEFAULTS[name]):
+            if value is None or (name in SETTING_OPTIONS and value == RUN_OPTIONS[name].default):
                 continue
             if name == "q" and self.dataset in OWN_DATA_NAMES:
                 continue
@@ -98,9 +79,10 @@ class RunSpec:
         return args
 
 
-@dataclass(frozen=True)
+@with_run_options(exclude=GRID_OPTIONS.values())
 class Experiment:
-    """A validated grid: methods × datasets × qs × seeds, with shared settings, for one profile."""
+    """A validated grid: methods × datasets × qs × seeds, with shared settings (one field per run
+    option but the grid's), for one profile."""
 
     name: str
     profile: str
@@ -109,25 +91,15 @@ class Experiment:
     datasets: tuple
     qs: tuple
     seeds: tuple
-    variant: str = "code"
-    epochs: int | None = None
-    subsample: float = 1.0
     params: dict = field(default_factory=dict)
-    precision: str = "float32"
-    xla: bool = False
-    feature_dim: int | None = None
-    backbone: str | None = None
-    backbone_weights: str | None = None
-    test_fraction: float | None = None
-    image_size: tuple | None = None
-    channels: int | None = None
 
     def runs(self):
         """Every run of the grid, in a fixed order (methods, then datasets, qs and seeds); a user's
         own dataset once per method and seed, at q = 1."""
-        settings = {name: getattr(self, name) for name in SETTING_OPTIONS}
+        settings = option_values(self)
         return [
-            RunSpec(dataset, q, method, seed, params=dict(self.params.get(method, {})), **settings)
+            RunSpec(dataset=dataset, q=q, method=method, seed=seed, params=dict(self.params.get(method, {})),
+                    **settings)
             for method, dataset in itertools.product(self.methods, self.datasets)
             for q in (_qs_of(dataset, self.qs)) for seed in self.seeds
         ]
