@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 from arconvl.data import prepare_run_data
-from arconvl.data.catalog import ARRAYS, OWN_DATA_NAMES
-from arconvl.data.run_data import class_record, class_table
-from arconvl.errors import ArconvlError, ConfigError, DataError, NumericalFault
+from arconvl.data.catalog import OWN_DATA_NAMES
+from arconvl.data.run_data import check_data_dir, class_record, class_table
+from arconvl.errors import ArconvlError, ConfigError, NumericalFault
 from arconvl.losses.registry import METHODS
 from arconvl.run.config import resolve_run_config
 from arconvl.run.directory import inspect_run_dir
-from arconvl.run.files import check_regular_files, check_writable_dir, locked_run_dir, write_failure
 from arconvl.run.options import RUN_OPTIONS, read_run_options
 from arconvl.stats.command import add_stats_parser
 
@@ -66,17 +65,6 @@ def _add_data_arguments(parser):
                         help="directory holding the standard files; for --dataset folder the image folder "
                         "(DIR/train/CLASS/*.png), for --dataset arrays the .npz file")
     parser.add_argument("--offline", action="store_true", help="never download; fail if no local data")
-
-
-def _check_data_dir(data_dir, datasets=()):
-    """``ConfigError`` unless ``data_dir`` (when given) is a directory, or for ``arrays`` a file."""
-    if data_dir is None:
-        return
-    if ARRAYS in datasets:
-        if not data_dir.is_file():
-            raise ConfigError(f"--data-dir {data_dir} does not exist or is not a file (dataset arrays reads one .npz)")
-    elif not data_dir.is_dir():
-        raise ConfigError(f"--data-dir {data_dir} does not exist or is not a directory")
 
 
 def build_parser():
@@ -209,7 +197,7 @@ def _run_options(args):
 
 def run_train(args):
     options, params = _run_options(args)
-    _check_data_dir(args.data_dir, (options["dataset"],))
+    check_data_dir(args.data_dir, (options["dataset"],))
     config, notes = resolve_run_config(**options, method_overrides=params)
     splits = None
     if config.dataset in OWN_DATA_NAMES:  # the default backbone follows the image size: read the data first
@@ -231,28 +219,18 @@ def run_train(args):
     for line in class_table(class_record(splits)):
         print(line)
 
-    from arconvl.run.training import prepare_run, train_run  # imported here: building a model needs Keras
+    from arconvl.run.training import train_in_run_dir  # imported here: building a model needs Keras
 
-    start = prepare_run(config, splits, resume)  # a class without samples, a checkpoint not fitting the model
-    with locked_run_dir(args.out):  # one process at a time trains RUN_DIR (ConfigError if busy)
-        finished, now = inspect_run_dir(args.out, config)  # again: another process may have moved it on
-        if finished is not None:
-            print(f"{args.out} was finished by another process; not retraining.")
-            print(result_line(finished))
-            return 0
-        if _progress(now) != _progress(resume):
-            start = prepare_run(config, splits, now)
-        if now is not None:
-            print(f"resuming {args.out} after epoch {now.epoch} of {config.epochs}")
-        try:
-            row = train_run(config, splits, args.out, start=start,
-                            verbose=2 if args.quiet or not sys.stdout.isatty() else 1)
-        except NumericalFault as fault:
-            write_failure(args.out, fault.epoch, fault.reason)
-            print(f"python -m arconvl train: run failed at {fault} (recorded in {args.out / 'failed.json'})",
-                  file=sys.stderr)
-            return 3
-    print(result_line(row))
+    verbose = 2 if args.quiet or not sys.stdout.isatty() else 1
+    try:
+        outcome = train_in_run_dir(config, splits, args.out, resume, verbose=verbose)
+    except NumericalFault as fault:
+        print(f"python -m arconvl train: run failed at {fault} (recorded in {args.out / 'failed.json'})",
+              file=sys.stderr)
+        return 3
+    if not outcome.trained:
+        print(f"{args.out} was finished by another process; not retraining.")
+    print(result_line(outcome.row))
     return 0
 
 
@@ -275,7 +253,13 @@ def run_predict(args):
 
 
 def run_evaluate(args):
-    from arconvl.run.finished import check_finished_run_dir, check_new_output, evaluation_config, read_finished_run
+    from arconvl.run.finished import (
+        check_data_fits_run,
+        check_finished_run_dir,
+        check_new_output,
+        evaluation_config,
+        read_finished_run,
+    )
     from arconvl.run.predict import evaluate_to_files
 
     check_finished_run_dir(args.run_dir)  # the cheap checks first
@@ -283,14 +267,9 @@ def run_evaluate(args):
     check_new_output(out, args.overwrite, folder=True)
     run = read_finished_run(args.run_dir)
     config = evaluation_config(run, args.dataset or run.config.dataset)
-    _check_data_dir(args.data_dir, (config.dataset,))
+    check_data_dir(args.data_dir, (config.dataset,))
     splits = prepare_run_data(config, args.data_dir, allow_download=not args.offline, progress=not args.quiet)
-    if tuple(splits.class_names) != run.class_names:
-        raise DataError(f"the data's classes ({', '.join(splits.class_names)}) are not the run's "
-                        f"({', '.join(run.class_names)})")
-    if tuple(splits.input_shape) != run.input_shape:
-        raise DataError(f"the data's images are {'x'.join(map(str, splits.input_shape))}, but the model takes "
-                        f"{'x'.join(map(str, run.input_shape))}")
+    check_data_fits_run(splits, run)
     batches = splits.eval_batches("test", batch_size=config.batch_size, pixel_scale=config.pixel_scale)
     evaluation, paths = evaluate_to_files(run.model, batches, splits.labels("test"), run.class_names, out,
                                           title=f"{run.config.method} on {config.dataset}", progress=not args.quiet)
@@ -304,11 +283,6 @@ def run_evaluate(args):
     for path in paths.values():
         print(path)
     return 0
-
-
-def _progress(resume):
-    """What identifies a resume point: its epoch and the seconds it had trained (None: none)."""
-    return None if resume is None else (resume.epoch, resume.state.seconds)
 
 
 SWEEP_ENGINE_OPTIONS = {"local": {"jobs": "--jobs"},
@@ -332,24 +306,19 @@ def _sweep_engine(args):
 
 def run_sweep_command(args):
     from arconvl.sweep import load_experiment, parse_shard
-    from arconvl.sweep.runner import pending_runs
+    from arconvl.sweep.runner import check_results_dir, pending_runs
 
     experiment = load_experiment(args.config, args.profile)
     shard = parse_shard(args.shard)
     sweep, engine_options = _sweep_engine(args)
-    _check_data_dir(args.data_dir, experiment.datasets)
+    check_data_dir(args.data_dir, experiment.datasets)
     results_path = args.results_dir / experiment.profile / f"{experiment.name}.csv"
     runs_dir = args.results_dir / experiment.profile / "runs" / experiment.name
     if args.dry_run:
         for run in pending_runs(experiment, results_path, shard):
             print(run.key)
         return 0
-    for folder in (results_path.parent, runs_dir):
-        check_writable_dir(folder, "--results-dir")
-    if results_path.parent.is_dir():
-        name = results_path.name
-        check_regular_files(results_path.parent, (name, f"{name}.lock", f".{name}.tmp"),
-                            "move it away or choose another --results-dir")
+    check_results_dir(results_path, runs_dir)
     finished, failed = sweep(experiment, results_path, runs_dir, shard=shard, data_dir=args.data_dir,
                              offline=args.offline, **engine_options)
     print(f"{experiment.name} ({experiment.profile}): {finished} runs finished, {failed} failed; "
@@ -363,6 +332,7 @@ RESULT_EXPERIMENTS = ("table1", "table2")
 
 def run_report(args):
     from arconvl.reports import read_results, write_reports
+    from arconvl.run.files import check_writable_dir
 
     unknown = [name for name in args.names if name not in REPORT_NAMES]
     if unknown:

@@ -33,6 +33,17 @@ def prepare_run_data(config, data_dir=None, *, allow_download=True, progress=Tru
                                       subsample=config.subsample, verify=True, progress=print_progress())
 
 
+def check_data_dir(data_dir, datasets=()):
+    """``ConfigError`` unless ``data_dir`` (when given) is a directory, or for ``arrays`` a file."""
+    if data_dir is None:
+        return
+    if ARRAYS in datasets:
+        if not data_dir.is_file():
+            raise ConfigError(f"--data-dir {data_dir} does not exist or is not a file (dataset arrays reads one .npz)")
+    elif not data_dir.is_dir():
+        raise ConfigError(f"--data-dir {data_dir} does not exist or is not a directory")
+
+
 def prepare_own_data(config, data_dir, *, progress=True):
     """The splits of a user's image folder (``folder``: ``data_dir`` a directory, every image
     decoded once first with a progress bar) or ``.npz`` (``arrays``: ``data_dir`` the file);

@@ -121,6 +121,12 @@ def read_resume_point(run_dir, config):
     return ResumePoint(path, state, rows)
 
 
+def resume_progress(resume):
+    """What identifies a resume point (a ``ResumePoint`` or None): its epoch and the seconds it had
+    trained, so that a checkpoint another process moved on is told from the one first read."""
+    return None if resume is None else (resume.epoch, resume.state.seconds)
+
+
 def inspect_run_dir(run_dir, config, option="--out"):
     """(finished row, resume point) of ``run_dir`` for ``config``: the ``run.csv`` row when it holds
     this very run finished, else None; the ``ResumePoint`` when it holds this run interrupted, else

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from arconvl.data.catalog import FOLDER, OWN_DATA_NAMES
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
-from arconvl.errors import ConfigError
+from arconvl.errors import ConfigError, DataError
 from arconvl.run.config import RunConfig
 from arconvl.run.directory import read_checked_result
 from arconvl.run.files import CLASSES_KEY, CONFIG_FILE, MODEL_FILE, RESULT_FILE, check_writable_dir, read_config
@@ -85,6 +85,17 @@ def evaluation_config(run, dataset):
         run.config, dataset=dataset,
         test_fraction=(run.config.test_fraction or DEFAULT_TEST_FRACTION) if own else None,
         image_size=(height, width) if dataset == FOLDER else None, channels=channels if dataset == FOLDER else None)
+
+
+def check_data_fits_run(splits, run):
+    """``DataError`` unless ``splits`` (data to evaluate ``run`` on) have the run's classes, in its
+    order, and its input shape."""
+    if tuple(splits.class_names) != run.class_names:
+        raise DataError(f"the data's classes ({', '.join(splits.class_names)}) are not the run's "
+                        f"({', '.join(run.class_names)})")
+    if tuple(splits.input_shape) != run.input_shape:
+        raise DataError(f"the data's images are {'x'.join(map(str, splits.input_shape))}, but the model takes "
+                        f"{'x'.join(map(str, run.input_shape))}")
 
 
 def check_new_output(path, overwrite, *, folder, option="--out"):

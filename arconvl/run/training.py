@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from arconvl.data.run_data import class_record
-from arconvl.errors import ConfigError, DataError
+from arconvl.errors import ConfigError, DataError, NumericalFault
 from arconvl.losses.registry import resolve_method
 from arconvl.model.backbones import build_backbone
 from arconvl.model.classifier import PrototypeClassifier
@@ -27,15 +27,17 @@ from arconvl.run.callbacks import (
     evaluate_recalls,
 )
 from arconvl.run.checkpoint import check_state_fits, restore_state
-from arconvl.run.directory import ResumePoint, read_resume_point
+from arconvl.run.directory import ResumePoint, inspect_run_dir, read_resume_point, resume_progress
 from arconvl.run.files import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
     WEIGHTS_FILE,
     HistoryFile,
     clear_failure,
+    locked_run_dir,
     save_model,
     write_config,
+    write_failure,
     write_result,
 )
 
@@ -107,6 +109,41 @@ def prepare_run(config, splits, resume):
             raise ConfigError(f"{resume.path} does not fit the model of its run ({error}); "
                               "delete it to train afresh") from None
     return RunStart(model, resume)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What ``train_in_run_dir`` did: the ``run.csv`` row, and whether this process trained it
+    (False: another process finished the run while this one prepared)."""
+
+    row: dict
+    trained: bool
+
+
+def train_in_run_dir(config, splits, run_dir, resume, *, verbose=1, say=print):
+    """Train ``config`` in ``run_dir`` from ``resume`` (``directory.inspect_run_dir``'s resume point,
+    checked before the data was read), holding the directory's lock; a ``RunOutcome``.
+
+    The life of a run directory after its first inspection: the checkpoint is checked against the
+    model (``prepare_run``) before the lock is taken; under the lock the directory is inspected again,
+    for another process may have finished the run (nothing is trained) or moved its checkpoint on
+    (the new one is checked); ``say`` tells which epoch it resumes after. A NaN or infinite loss
+    leaves ``failed.json`` (epoch and reason) and raises ``NumericalFault``; a busy directory raises
+    ``ConfigError``."""
+    start = prepare_run(config, splits, resume)  # a class without samples, a checkpoint not fitting the model
+    with locked_run_dir(run_dir):  # one process at a time trains run_dir
+        finished, now = inspect_run_dir(run_dir, config)
+        if finished is not None:
+            return RunOutcome(finished, trained=False)
+        if resume_progress(now) != resume_progress(resume):
+            start = prepare_run(config, splits, now)
+        if now is not None:
+            say(f"resuming {run_dir} after epoch {now.epoch} of {config.epochs}")
+        try:
+            return RunOutcome(train_run(config, splits, run_dir, start=start, verbose=verbose), trained=True)
+        except NumericalFault as fault:
+            write_failure(run_dir, fault.epoch, fault.reason)
+            raise
 
 
 def train_run(config, splits, run_dir, *, verbose=1, start=None):

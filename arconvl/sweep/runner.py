@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arconvl.errors import ConfigError
-from arconvl.run.files import read_result
+from arconvl.run.files import check_regular_files, check_writable_dir, read_result
 from arconvl.sweep.orphans import die_with_parent
 from arconvl.sweep.results_file import append_result, read_result_rows, run_key
 
@@ -37,6 +37,17 @@ def select_shard(runs, shard):
     """The runs of shard (i, N): those whose position in the grid is i modulo N."""
     index, count = shard
     return [run for position, run in enumerate(runs) if position % count == index]
+
+
+def check_results_dir(results_path, runs_dir):
+    """``ConfigError`` unless the sweep can write ``results_path`` (its results CSV) and ``runs_dir``:
+    writable folders, and no folder or link where the CSV, its lock or its temporary file goes."""
+    for folder in (results_path.parent, runs_dir):
+        check_writable_dir(folder, "--results-dir")
+    if results_path.parent.is_dir():
+        name = results_path.name
+        check_regular_files(results_path.parent, (name, f"{name}.lock", f".{name}.tmp"),
+                            "move it away or choose another --results-dir")
 
 
 def pending_runs(experiment, results_path, shard):
