@@ -1,13 +1,16 @@
 """One run's configuration, resolved from the paper's defaults (SPEC §1, §2, §5) and validated once.
 
 The resolved ``RunConfig`` is written beside every result (``config.json`` and the columns of
-``run.csv``), so any run can be re-created from its directory.
+``run.csv``), so any run can be re-created from its directory. It records the Keras backend that
+trains the run (``backend``): the backends draw the data's order and augmentation from different
+random streams (``arconvl.data.epochs``), so a run is resumed or reused on its own backend only.
 """
 
 import dataclasses
 import json
 from dataclasses import dataclass, field
 
+from arconvl.backend import UNRECORDED_BACKEND, current_backend
 from arconvl.data.catalog import FOLDER, LARGE_SCALE_NAMES, NATURAL_Q, OWN_DATA_NAMES
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
@@ -83,6 +86,7 @@ class RunConfig:
     test_fraction: float | None = None  # own data only
     image_size: tuple | None = None  # folder only; None: the first image's
     channels: int | None = None  # folder only; None: the first image's
+    backend: str = UNRECORDED_BACKEND  # the Keras backend that trains it; records without one: TensorFlow's
 
     def to_dict(self):
         """A JSON-ready dict (tuples become lists)."""
@@ -133,6 +137,7 @@ def resolve_run_config(
     steps with XLA) change speed, not the method; both are off by default (docs/performance.md).
     ``epochs`` shorter (or longer) than the paper's keeps the schedule's shape: every decay and the
     radius warm-up move to the same fraction of training (``scale_epoch``).
+    ``backend``: the Keras backend of this process (``KERAS_BACKEND``), no option.
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
     """
     own_data = check_option("dataset", dataset) in OWN_DATA_NAMES
@@ -212,5 +217,6 @@ def resolve_run_config(
         test_fraction=(DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction) if own_data else None,
         image_size=image_size,
         channels=channels,
+        backend=current_backend(),
     )
     return config, notes
