@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 
 BACKEND = keras.config.backend()
-tensorflow_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow-specific (tf.function, tapes)")
+TENSORFLOW_ONLY = "TensorFlow-specific (tf.function, tapes)"
+ONCE_ON_TENSORFLOW = "backend-neutral, slow to run on JAX: checked on TensorFlow"
+tensorflow_only = pytest.mark.skipif(BACKEND != "tensorflow", reason=TENSORFLOW_ONLY)
+once_on_tensorflow = pytest.mark.skipif(BACKEND != "tensorflow", reason=ONCE_ON_TENSORFLOW)
 
 
 def tensor(value, dtype="float32"):

@@ -11,7 +11,7 @@ import pytest
 
 from arconvl.losses.registry import METHODS, VARIANTS, resolve_method
 
-from backends import gradients, tensor
+from backends import gradients, once_on_tensorflow, tensor
 
 K = 4
 GAPS = (100.0, 10_000.0)
@@ -33,8 +33,17 @@ def _cases():
     return cases
 
 
+def _first_of_each_method(cases):
+    """On JAX (tests/test_jax_backend.py) every method once, in its first variant and γ: the rest
+    compile anew for each and are checked on TensorFlow."""
+    firsts = {}
+    return [case if firsts.setdefault(case[0], case) is case else pytest.param(*case, marks=once_on_tensorflow)
+            for case in cases]
+
+
 CASES = _cases()
 IDS = [f"{n}-{v}" + "".join(f"-{k}={x}" for k, x in o.items()) for n, v, o in CASES]
+CASES = _first_of_each_method(CASES)
 
 
 def _batch(gap, mixed):

@@ -9,7 +9,7 @@ from arconvl.losses.registry import resolve_method
 from arconvl.model.backbones import build_backbone
 from arconvl.model.classifier import PrototypeClassifier
 
-from backends import numpy, tensor, tensorflow_only
+from backends import numpy, once_on_tensorflow, tensor, tensorflow_only
 
 
 def layers_of(model, kind):
@@ -25,6 +25,7 @@ def test_small_cnn_structure():
     assert isinstance(backbone.layers[-2], keras.layers.Dense) and backbone.layers[-2].units == 64
 
 
+@once_on_tensorflow  # the same Keras layers on every backend; slow to build on JAX
 @pytest.mark.parametrize("depth, blocks", [(44, 7), (56, 9)])
 def test_resnet_structure(depth, blocks):
     backbone = build_backbone(f"resnet{depth}", (32, 32, 3))
