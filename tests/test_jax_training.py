@@ -111,3 +111,18 @@ def test_a_checkpoint_of_tensorflow_is_refused(tiny_npz, tmp_path, capsys, recor
     assert "trained on the tensorflow backend and Keras runs on jax here" in err
     assert "KERAS_BACKEND=tensorflow" in err
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("dataset", ["folder", "celeba"])
+def test_image_files_need_tensorflow(tmp_path, capsys, dataset):
+    """The image-file pipeline is tf.data: refused in one line before anything is read or written."""
+    for name in ("a", "b"):
+        (tmp_path / "data" / "train" / name).mkdir(parents=True)
+    out = tmp_path / "run"
+    q = ["--q", "1"] if dataset == "celeba" else []
+    code, _, err = run_main(capsys, "train", "--dataset", dataset, *q, "--data-dir", tmp_path / "data", "--out", out)
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert f"dataset {dataset} is read by a tf.data pipeline and needs the TensorFlow backend" in err
+    assert "Keras runs on jax" in err
+    assert not out.exists()
