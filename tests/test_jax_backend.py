@@ -21,8 +21,8 @@ from backends import ONCE_ON_TENSORFLOW, TENSORFLOW_ONLY, without_tensorflow
 TESTS = Path(__file__).resolve().parent
 # The tests that run on JAX as well: backend-neutral Keras. Skipped there: what is TensorFlow's alone
 # (``backends.tensorflow_only``: tf.function graphs, a nested tape, the TensorFlow train step) and,
-# to keep the run short, ``backends.once_on_tensorflow``: the ResNet structure tests and all but the
-# first variant / γ of each method in test_losses_saturation.py.
+# to keep the run short, ``backends.once_on_tensorflow``: the ResNet structure tests, and in
+# test_losses_saturation.py the ablations and all but the first variant / γ of each Table 1 method.
 JAX_TEST_FILES = ("test_keras_api.py", "test_losses_keras.py", "test_metrics.py", "test_losses_cpl.py",
                   "test_losses_arconvl.py", "test_losses_baselines.py", "test_losses_saturation.py", "test_model.py",
                   "test_jax_training.py")
