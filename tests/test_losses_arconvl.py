@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from arconvl.losses import ARCONVL_PARTS, arconvl_loss
 from arconvl.losses.registry import resolve_method
 from arconvl.model.geometry import squared_distances
 
+from backends import gradients, numpy, tensor, tensorflow_only
 from numpy_reference import arconvl_reference, region_statistics
 
 SCALAR_PARTS = (
@@ -18,7 +18,7 @@ SCALAR_PARTS = (
 
 
 def _np(parts):
-    return {key: float(value.numpy()) for key, value in parts.items()}
+    return {key: float(numpy(value)) for key, value in parts.items()}
 
 
 def _arconvl(features, centers, radius_sq, labels, class_counts, **kwargs):
@@ -30,15 +30,9 @@ def _arconvl(features, centers, radius_sq, labels, class_counts, **kwargs):
 
 
 def _run(features, centers, radius_sq, labels, class_counts, **kwargs):
-    loss, parts = _arconvl(
-        tf.constant(features, tf.float32),
-        tf.constant(centers, tf.float32),
-        tf.constant(radius_sq, tf.float32),
-        tf.constant(labels, tf.int32),
-        tf.constant(class_counts, tf.int64),
-        **kwargs,
-    )
-    return float(loss.numpy()), _np(parts)
+    loss, parts = _arconvl(tensor(features), tensor(centers), tensor(radius_sq), tensor(labels, "int32"),
+                           tensor(class_counts, "int64"), **kwargs)
+    return float(numpy(loss)), _np(parts)
 
 
 def _as_float32(*arrays):
@@ -273,13 +267,12 @@ def test_fixed_beta_zero_removes_distribution():
     assert parts["distribution"] == 0.0
 
 
+@tensorflow_only
 def test_compiled_graph_matches_eager():
+    import tensorflow as tf
+
     case = random_case(2)
-    args = (
-        tf.constant(case[0], tf.float32), tf.constant(case[1], tf.float32),
-        tf.constant(case[2], tf.float32), tf.constant(case[3], tf.int32),
-        tf.constant(case[4], tf.int64),
-    )
+    args = (tensor(case[0]), tensor(case[1]), tensor(case[2]), tensor(case[3], "int32"), tensor(case[4], "int64"))
     eager_loss, eager_parts = _arconvl(*args)
     graph_loss, graph_parts = tf.function(_arconvl)(*args)
     assert float(graph_loss) == pytest.approx(float(eager_loss), rel=1e-6)
@@ -290,32 +283,23 @@ def test_compiled_graph_matches_eager():
 # ---------------------------------------------------------------------------------------------
 # 3. Gradients.
 # ---------------------------------------------------------------------------------------------
-def _dense(grad):
-    return None if grad is None else tf.convert_to_tensor(grad).numpy()
-
-
 def _is_zero(grad):
-    grad = _dense(grad)
     return grad is None or not np.any(grad)
 
 
 def _is_nonzero(grad):
-    grad = _dense(grad)
     return grad is not None and np.all(np.isfinite(grad)) and np.any(np.abs(grad) > 1e-8)
 
 
 def _gradients(case, **kwargs):
     features, centers, radius_sq, labels, counts = case
-    f = tf.Variable(features, dtype=tf.float32)
-    c = tf.Variable(centers, dtype=tf.float32)
-    r = tf.Variable(radius_sq, dtype=tf.float32)
-    with tf.GradientTape(persistent=True) as tape:
-        loss, parts = _arconvl(f, c, r, tf.constant(labels, tf.int32), tf.constant(counts), **kwargs)
-    grads = {}
-    for name, target in [("loss", loss), *parts.items()]:
-        grads[name] = dict(zip(("features", "centers", "radius_sq"), tape.gradient(target, [f, c, r])))
-    del tape
-    return grads
+
+    def outputs(f, c, r):
+        loss, parts = _arconvl(f, c, r, tensor(labels, "int32"), tensor(counts, "int64"), **kwargs)
+        return {"loss": loss, **parts}
+
+    return {name: dict(zip(("features", "centers", "radius_sq"), grads))
+            for name, grads in gradients(outputs, features, centers, radius_sq).items()}
 
 
 @pytest.mark.parametrize("config", ["code", "paper", "arc_c"])
@@ -340,7 +324,7 @@ def test_gradient_routing(config):
         assert _is_zero(grads[name]["radius_sq"]), name
     # The radii learn from L_R alone.
     np.testing.assert_allclose(
-        _dense(grads["loss"]["radius_sq"]), _dense(grads["region"]["radius_sq"]), rtol=1e-6, atol=1e-9,
+        grads["loss"]["radius_sq"], grads["region"]["radius_sq"], rtol=1e-6, atol=1e-9,
     )
     assert _is_nonzero(grads["loss"]["features"])
     assert _is_nonzero(grads["loss"]["centers"])
@@ -358,13 +342,13 @@ def test_gradient_routing_when_radius_sets_r_upp():
     #   class 1: x2 inside, x4 at d = 3, R = 2.1:    1/5 · (0.05 + (−0.9/2.1 + 0.05))
     #   class 2: x3 at d = 3, R = 0.5:               2/5 · (−2.5/0.5 + 0.05) = −1.98
     expected = [-3.8, (0.1 - 0.9 / 2.1) / 5, -1.98]
-    np.testing.assert_allclose(_dense(grads["loss"]["radius_sq"]), expected, rtol=1e-5)
+    np.testing.assert_allclose(grads["loss"]["radius_sq"], expected, rtol=1e-5)
 
 
 def test_radius_gradient_zero_for_absent_classes():
     case = random_case(0)
     grads = _gradients(case)
-    g = _dense(grads["loss"]["radius_sq"])
+    g = grads["loss"]["radius_sq"]
     absent = sorted(set(range(10)) - set(case[3].tolist()))
     assert absent
     assert np.all(g[absent] == 0.0)
@@ -397,7 +381,7 @@ def test_radius_gradient_matches_finite_difference(config):
     case = random_case(1)
     kwargs = CONFIGS[config]
     expected = _finite_difference(case, kwargs, "radius_sq")
-    got = _dense(_gradients(case, **kwargs)["loss"]["radius_sq"])
+    got = _gradients(case, **kwargs)["loss"]["radius_sq"]
     assert np.any(np.abs(expected) > 1e-3)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
 
@@ -409,7 +393,7 @@ def test_feature_and_center_gradients_match_finite_difference(which):
     case = random_case(2, k=5, dim=4, n=12, present=4)
     kwargs = CONFIGS["paper"]
     expected = _finite_difference(case, kwargs, which)
-    got = _dense(_gradients(case, **kwargs)["loss"][which])
+    got = _gradients(case, **kwargs)["loss"][which]
     scale = np.max(np.abs(expected))
     assert scale > 1e-2
     np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-4 * scale)
@@ -426,7 +410,6 @@ def _assert_finite_everywhere(case, **kwargs):
     grads = _gradients(case, **kwargs)
     for name, by_var in grads.items():
         for var, grad in by_var.items():
-            grad = _dense(grad)
             if grad is not None:
                 assert np.all(np.isfinite(grad)), (name, var)
     return loss, parts, grads
@@ -467,7 +450,7 @@ def test_sample_exactly_at_its_center():
     for key in SCALAR_PARTS:
         assert parts[key] == pytest.approx(ref[key], rel=1e-5, abs=1e-6), key
     # The hinge is inactive there, so only γ R² of those samples remains.
-    g_features = _dense(grads["loss"]["features"])
+    g_features = grads["loss"]["features"]
     assert np.all(np.isfinite(g_features))
 
 
@@ -540,12 +523,12 @@ def test_underflowed_sample_by_hand(clamp):
 
 
 def _margin_ce_gradients(features, labels, clamp):
-    f = tf.Variable(features, dtype=tf.float32)
-    c = tf.Variable(HAND_CENTERS, dtype=tf.float32)
-    with tf.GradientTape() as tape:
-        _, parts = _arconvl(f, c, tf.constant(HAND_RADIUS_SQ, tf.float32), tf.constant(labels),
-                            tf.constant(HAND_COUNTS), clamp_underflow=clamp)
-    return [tf.convert_to_tensor(g).numpy() for g in tape.gradient(parts["margin_ce"], [f, c])]
+    def margin_ce(f, c):
+        _, parts = _arconvl(f, c, tensor(HAND_RADIUS_SQ), tensor(labels, "int32"), tensor(HAND_COUNTS, "int64"),
+                            clamp_underflow=clamp)
+        return {"margin_ce": parts["margin_ce"]}
+
+    return gradients(margin_ce, features, HAND_CENTERS)["margin_ce"]
 
 
 def test_underflowed_sample_gets_no_gradient_when_clamped():

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from arconvl.losses import (
     AFFINITY_PARTS,
@@ -28,6 +27,7 @@ from arconvl.losses.registry import METHODS, resolve_method
 from arconvl.losses.reweighting import sigmoid_focal_terms
 from arconvl.model.geometry import class_balanced_weights, inverse_frequency_weights, squared_distances
 
+from backends import gradients, numpy, tensor, tensorflow_only
 from numpy_reference import (
     affinity_reference,
     cb_focal_reference,
@@ -140,11 +140,8 @@ def _case(seed, k=10, dim=8, n=32, present=None):
     return np.float32(features).astype(np.float64), np.float32(centers).astype(np.float64), labels, counts
 
 
-def _tf_inputs(features, centers, labels, counts):
-    return (
-        tf.constant(features, tf.float32), tf.constant(centers, tf.float32),
-        tf.constant(labels, tf.int32), tf.constant(counts, tf.int64),
-    )
+def _tensors(features, centers, labels, counts):
+    return tensor(features), tensor(centers), tensor(labels, "int32"), tensor(counts, "int64")
 
 
 def _call(name, features, centers, labels, counts, **kwargs):
@@ -157,7 +154,7 @@ def _call(name, features, centers, labels, counts, **kwargs):
 
 
 def _run(name, features, centers, labels, counts, **kwargs):
-    loss, parts = _call(name, *_tf_inputs(features, centers, labels, counts), **kwargs)
+    loss, parts = _call(name, *_tensors(features, centers, labels, counts), **kwargs)
     return float(loss), {key: float(value) for key, value in parts.items()}
 
 
@@ -216,7 +213,7 @@ HAND_CB_WEIGHTS = [2.39322879090, 0.36744197310, 0.23932923601]
 
 
 def test_class_balanced_weights_by_hand():
-    weights = class_balanced_weights(tf.constant([1, 10, 100]), 0.9).numpy()
+    weights = numpy(class_balanced_weights(tensor([1, 10, 100], "int32"), 0.9))
     np.testing.assert_allclose(weights, HAND_CB_WEIGHTS, rtol=1e-6)
     assert weights.sum() == pytest.approx(3.0, rel=1e-6)
     assert weights[0] / weights[1] == pytest.approx(6.513215599, rel=1e-6)
@@ -226,7 +223,7 @@ def test_class_balanced_weights_by_hand():
 
 @pytest.mark.parametrize("beta", [0.9999, 0.999, 0.99])
 def test_class_balanced_weights_sum_to_k(beta):
-    weights = class_balanced_weights(tf.constant(COUNTS), beta).numpy()
+    weights = numpy(class_balanced_weights(tensor(COUNTS, "int64"), beta))
     assert weights.sum() == pytest.approx(len(COUNTS), rel=1e-5)
     np.testing.assert_allclose(weights, class_balanced_weights_reference(COUNTS, beta), rtol=CB_RTOL)
     assert weights[np.argmin(COUNTS)] > weights[np.argmax(COUNTS)]  # rare classes weigh more
@@ -234,7 +231,7 @@ def test_class_balanced_weights_sum_to_k(beta):
 
 def test_inverse_frequency_weights_by_hand():
     # Counts (1, 4): 1/N = (1, 0.25), Σ = 1.25, rescaled by 2/1.25: (1.6, 0.4).
-    np.testing.assert_allclose(inverse_frequency_weights(tf.constant([1, 4])).numpy(), [1.6, 0.4], rtol=1e-6)
+    np.testing.assert_allclose(numpy(inverse_frequency_weights(tensor([1, 4], "int32"))), [1.6, 0.4], rtol=1e-6)
 
 
 # Three centers on a unit circle around the origin and every feature at the origin: d² = 1 to every
@@ -285,13 +282,11 @@ def test_focal_by_hand():
 def test_focal_gradient_is_zero_at_exact_saturation():
     """log p is exactly 0 in float32 at a gap of 100: the term and its gradient are 0 for γ = 0.5
     (the limit of the true gradient), not NaN."""
-    f = tf.Variable([[0.0, 0.0]])
-    c = tf.Variable([[0.0, 0.0], [10.0, 0.0]])
-    with tf.GradientTape() as tape:
-        loss, _ = _call("focal", f, c, tf.constant([0]), tf.constant([1, 1]), gamma=0.5)
-    assert float(loss) == 0.0
-    for grad in tape.gradient(loss, [f, c]):
-        assert np.all(tf.convert_to_tensor(grad).numpy() == 0.0)
+    grads = gradients(lambda f, c: {"loss": _call("focal", f, c, tensor([0], "int32"), tensor([1, 1], "int32"),
+                                                  gamma=0.5)[0]}, [[0.0, 0.0]], [[0.0, 0.0], [10.0, 0.0]])
+    assert _run("focal", [[0.0, 0.0]], [[0.0, 0.0], [10.0, 0.0]], [0], [1, 1], gamma=0.5)[0] == 0.0
+    for grad in grads["loss"]:
+        assert np.all(grad == 0.0)
 
 
 def test_gcpl_by_hand():
@@ -365,7 +360,7 @@ def test_sigmoid_focal_modulator_by_hand(gamma):
         s = 1.0 / (1.0 + math.exp(-z))
         p_t = s if j == label else 1.0 - s
         expected += (1.0 - p_t) ** gamma * -math.log(p_t)
-    got = sigmoid_focal_terms(tf.constant([logits], tf.float32), tf.constant([label]), gamma).numpy()
+    got = numpy(sigmoid_focal_terms(tensor([logits]), tensor([label], "int32"), gamma))
     assert got.shape == (1,)
     assert got[0] == pytest.approx(expected, rel=1e-5)
 
@@ -394,17 +389,19 @@ def test_absent_classes(name, kwargs, present):
     features, centers, labels, counts = _case(7, present=present)
     assert len(set(labels.tolist())) == present
     _assert_matches_reference(name, kwargs, features, centers, labels, counts)
-    f, c, y, n = _tf_inputs(features, centers, labels, counts)
-    f, c = tf.Variable(f), tf.Variable(c)
-    with tf.GradientTape() as tape:
-        loss, _ = _call(name, f, c, y, n, **kwargs)
-    for g in tape.gradient(loss, [f, c]):
-        assert np.all(np.isfinite(tf.convert_to_tensor(g).numpy()))
+    for g in _loss_gradients(name, kwargs, features, centers, labels, counts):
+        assert np.all(np.isfinite(g))
 
 
 # ---------------------------------------------------------------------------------------------
 # 4. Gradients.
 # ---------------------------------------------------------------------------------------------
+
+
+def _loss_gradients(name, kwargs, features, centers, labels, counts):
+    """[∂L/∂features, ∂L/∂centers] of method ``name`` as float32 NumPy arrays."""
+    _, _, y, n = _tensors(features, centers, labels, counts)
+    return gradients(lambda f, c: {"loss": _call(name, f, c, y, n, **kwargs)[0]}, features, centers)["loss"]
 
 
 def _directional_fd(fn, x, v, eps=1e-5):
@@ -417,11 +414,7 @@ def test_gradients_match_reference(name, kwargs):
     """Features and centers get finite, nonzero gradients, and ⟨∇L, v⟩ for random directions v
     equals a central difference of the float64 reference."""
     features, centers, labels, counts = _case(3)
-    f, c, y, n = _tf_inputs(features, centers, labels, counts)
-    f, c = tf.Variable(f), tf.Variable(c)
-    with tf.GradientTape() as tape:
-        loss, _ = _call(name, f, c, y, n, **kwargs)
-    g_f, g_c = (tf.convert_to_tensor(g).numpy().astype(np.float64) for g in tape.gradient(loss, [f, c]))
+    g_f, g_c = (g.astype(np.float64) for g in _loss_gradients(name, kwargs, features, centers, labels, counts))
     rng = np.random.default_rng(11)
     for grad, point, perturb in (
         (g_f, features, lambda x: _reference(name, x, centers, labels, counts, **kwargs)["loss"]),
@@ -440,11 +433,9 @@ def test_affinity_diversity_gradient_matches_finite_difference():
     """∂R/∂C of the TF regulariser equals the finite difference of the reference R, in which μ is
     recomputed from the perturbed centers."""
     _, centers, _, _ = _case(4)
-    c = tf.Variable(centers, dtype=tf.float32)
-    features = tf.zeros((2, centers.shape[1]))
-    with tf.GradientTape() as tape:
-        _, parts = _call("affinity", features, c, tf.constant([0, 1]), tf.constant(COUNTS))
-    grad = tape.gradient(parts["diversity"], c).numpy()
+    features = tensor(np.zeros((2, centers.shape[1])))
+    (grad,) = gradients(lambda c: {"diversity": _call("affinity", features, c, tensor([0, 1], "int32"),
+                                                      tensor(COUNTS, "int64"))[1]["diversity"]}, centers)["diversity"]
     expected = np.zeros_like(centers)
     eps = 1e-5
     for j in range(centers.shape[0]):
@@ -455,11 +446,14 @@ def test_affinity_diversity_gradient_matches_finite_difference():
     np.testing.assert_allclose(grad, expected, rtol=2e-4, atol=1e-4 * np.abs(expected).max())
 
 
+@tensorflow_only
 def test_affinity_diversity_second_derivative_flows_through_mu():
     """Because Σ_pairs (d² − μ) = 0, the first derivative of R is the same whether or not μ is
     differentiated; the second derivative is not: along a direction v, d²R/dt² has the extra term
     −2 (dμ/dt)², which a stop_gradient on μ would drop. Compare the TF second directional derivative
     with a second central difference of the reference."""
+    import tensorflow as tf
+
     _, centers, _, _ = _case(5)
     rng = np.random.default_rng(5)
     # A direction that mostly scales the configuration, so dμ/dt (and the μ term) is large.

@@ -3,12 +3,13 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from arconvl.errors import ConfigError
 from arconvl.losses.registry import resolve_method
 from arconvl.model.backbones import build_backbone
 from arconvl.model.classifier import PrototypeClassifier
+
+from backends import numpy, once_on_tensorflow, tensor, tensorflow_only
 
 
 def layers_of(model, kind):
@@ -24,6 +25,7 @@ def test_small_cnn_structure():
     assert isinstance(backbone.layers[-2], keras.layers.Dense) and backbone.layers[-2].units == 64
 
 
+@once_on_tensorflow  # the same Keras layers on every backend; slow to build on JAX
 @pytest.mark.parametrize("depth, blocks", [(44, 7), (56, 9)])
 def test_resnet_structure(depth, blocks):
     backbone = build_backbone(f"resnet{depth}", (32, 32, 3))
@@ -63,10 +65,13 @@ def make_model(method_name, lr=0.1, radius_lr=0.01):
 
 def batch(seed=0, n=16):
     rng = np.random.default_rng(seed)
-    return tf.constant(rng.normal(size=(n, 6)), tf.float32), tf.constant(rng.integers(0, 3, n), tf.int32)
+    return tensor(rng.normal(size=(n, 6))), tensor(rng.integers(0, 3, n), "int32")
 
 
+@tensorflow_only  # on JAX: test_jax_backend.py's two steps, against these TensorFlow steps
 def test_train_step_applies_each_optimizer_to_its_own_variables():
+    import tensorflow as tf
+
     model = make_model("arconvl", lr=0.1, radius_lr=0.01)
     images, labels = batch()
     network_vars = model.backbone.trainable_variables + model.prototypes.trainable_variables
@@ -93,7 +98,7 @@ def test_train_step_applies_each_optimizer_to_its_own_variables():
 def test_method_without_radii_has_no_radius_variable():
     model = make_model("cpl")
     assert model.radii is None and model.radius_optimizer is None
-    logs = tf.function(model.train_step)(batch())
+    logs = model.train_on_batch(*batch(), return_dict=True)
     assert set(logs) == {"loss", "cross_entropy"}
 
 
@@ -110,15 +115,15 @@ def test_a_method_with_radii_gets_sgd_0_01_momentum_0_9_unless_given_one():
 
 def test_radii_start_at_0_1_and_centers_are_k_by_d():
     model = make_model("arconvl")
-    np.testing.assert_allclose(model.radius_sq().numpy(), [0.01, 0.01, 0.01], rtol=1e-6)
+    np.testing.assert_allclose(numpy(model.radius_sq()), [0.01, 0.01, 0.01], rtol=1e-6)
     assert tuple(model.prototypes.centers.shape) == (3, 4)
 
 
 def test_prediction_is_the_nearest_center():
     model = make_model("arconvl")
     images, _ = batch(seed=1, n=40)
-    features = model.backbone(images).numpy()
-    centers = model.prototypes.centers.numpy()
+    features = numpy(model.backbone(images))
+    centers = numpy(model.prototypes.centers)
     nearest = np.argmin(((features[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
     logits = model.predict(images, verbose=0)
     np.testing.assert_allclose(logits, -((features[:, None, :] - centers[None]) ** 2).sum(-1), rtol=1e-5, atol=1e-5)
@@ -129,15 +134,13 @@ def test_a_fresh_momentum_optimizer_every_step_is_plain_sgd():
     """The authors' code builds a new SGD(momentum=0.9) inside every step; the ``code`` variant runs
     SGD with momentum 0 instead (docs/variants.md). Both give the same weights, step after step."""
     rng = np.random.default_rng(0)
-    gradients = [tf.constant(rng.normal(size=3), tf.float32) for _ in range(4)]
-    fresh_each_step = tf.Variable([1.0, -2.0, 0.5])
-    plain = tf.Variable([1.0, -2.0, 0.5])
-    persistent = tf.Variable([1.0, -2.0, 0.5])
+    gradients = [tensor(rng.normal(size=3)) for _ in range(4)]
+    fresh_each_step, plain, persistent = (keras.Variable([1.0, -2.0, 0.5]) for _ in range(3))
     plain_sgd = keras.optimizers.SGD(0.1, momentum=0.0)
     momentum_sgd = keras.optimizers.SGD(0.1, momentum=0.9)
     for gradient in gradients:
         keras.optimizers.SGD(0.1, momentum=0.9).apply([gradient], [fresh_each_step])
         plain_sgd.apply([gradient], [plain])
         momentum_sgd.apply([gradient], [persistent])
-    np.testing.assert_allclose(fresh_each_step.numpy(), plain.numpy(), rtol=1e-6)
-    assert not np.allclose(persistent.numpy(), plain.numpy())  # persistent momentum does differ
+    np.testing.assert_allclose(numpy(fresh_each_step), numpy(plain), rtol=1e-6)
+    assert not np.allclose(numpy(persistent), numpy(plain))  # persistent momentum does differ

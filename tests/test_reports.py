@@ -130,6 +130,16 @@ def test_summarise_refuses_a_cell_mixing_configurations():
         summarise(results, "test_gmean", METHODS)
 
 
+def test_summarise_pools_the_seeds_of_a_cell_across_backends():
+    # rows written before the backend was recorded have none; JAX draws another stream, as a seed does
+    results = synthetic_results()
+    cell = (results["method"] == "cpl") & (results["dataset"] == "mnist") & (results["q"] == 10)
+    results.loc[cell & (results["seed"] == 0), "backend"] = "jax"
+    results.loc[cell & (results["seed"] == 1), "backend"] = "tensorflow"
+    summary = summarise(results, "test_gmean", METHODS)
+    assert summary.loc[("mnist", 10), ("n", "cpl")] == 3
+
+
 def test_format_mean_std_in_percent_with_seed_counts():
     assert format_mean_std(82.34, 0.81, 10) == "82.3±0.8"
     assert format_mean_std(82.34, 0.81, 2) == "82.3±0.8 (n=2)"

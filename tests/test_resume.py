@@ -1,7 +1,10 @@
 """An interrupted ``python -m arconvl train`` resumes after its last finished epoch and ends as the
 uninterrupted run with the same seed: the same ``run.csv`` and ``history.csv``, every epoch once."""
 
+import dataclasses
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +15,7 @@ import pytest
 from arconvl.run.callbacks import EpochCheckpoint
 from arconvl.run.checkpoint import TrainingState, save_checkpoint
 from arconvl.run.config import resolve_run_config
-from arconvl.run.files import CHECKPOINT_FILE
+from arconvl.run.files import CHECKPOINT_FILE, rows_to_csv
 
 from test_cli import REPO, read_rows, run_main, write_learnable_mnist
 
@@ -150,6 +153,70 @@ def test_a_checkpoint_of_another_configuration_is_refused(tiny_data, tmp_path, c
     assert "holds an interrupted run with a different configuration (seed); choose another --out" in err
     assert (out / CHECKPOINT_FILE).read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [CHECKPOINT_FILE]
+
+
+def files_of(folder):
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def test_the_backend_is_recorded(reference):
+    out = reference("code")
+    assert json.loads((out / "config.json").read_text())["backend"] == "tensorflow"
+    (row,) = read_rows(out / "run.csv")
+    assert row["backend"] == "tensorflow"
+
+
+def test_a_checkpoint_of_another_backend_is_refused(tiny_data, tmp_path, capsys):
+    """Resuming would feed the JAX run's later epochs the TensorFlow random stream: refused."""
+    out = tmp_path / "run"
+    out.mkdir()
+    config, _ = resolve_run_config("mnist", 2, "arconvl", 1, epochs=EPOCHS)
+    save_checkpoint(out / CHECKPOINT_FILE, TrainingState(
+        config=dataclasses.replace(config, backend="jax").to_dict(), epoch=1, seconds=1.0, weights=[], optimizer=[],
+        radius_optimizer=[], best=0.5, best_epoch=1, best_weights=[],
+    ))
+    before = files_of(out)
+    code, _, err = run_main(capsys, *train_args(tiny_data, out))
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert "holds an interrupted run with a different configuration (backend); it was trained on the jax " in err
+    assert "use KERAS_BACKEND=jax for it; choose another --out" in err
+    assert files_of(out) == before
+
+
+def rewrite_backend(out, backend):
+    """Record ``backend`` in the finished run ``out`` (None: record none, as runs did before it was)."""
+    config = json.loads((out / "config.json").read_text())
+    (row,) = read_rows(out / "run.csv")
+    for record in config, row:
+        record.pop("backend")
+        if backend is not None:
+            record["backend"] = backend
+    (out / "config.json").write_text(json.dumps(config))
+    (out / "run.csv").write_text(rows_to_csv([row]))
+
+
+def test_a_finished_run_of_another_backend_is_not_reused(reference, tiny_data, tmp_path, capsys):
+    out = tmp_path / "run"
+    shutil.copytree(reference("code"), out)
+    rewrite_backend(out, "jax")
+    before = files_of(out)
+    code, _, err = run_main(capsys, *train_args(tiny_data, out))
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert "holds a finished run with a different configuration (backend); it was trained on the jax backend" in err
+    assert files_of(out) == before
+
+
+def test_a_run_that_records_no_backend_was_trained_on_tensorflow(reference, tiny_data, tmp_path, capsys):
+    out = tmp_path / "run"
+    shutil.copytree(reference("code"), out)
+    rewrite_backend(out, None)
+    before = files_of(out)
+    code, stdout, err = run_main(capsys, *train_args(tiny_data, out))
+    assert code == 0, err
+    assert "is finished; not retraining" in stdout
+    assert files_of(out) == before
 
 
 def test_history_keeps_exactly_the_checkpointed_epochs(tmp_path):

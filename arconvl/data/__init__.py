@@ -1,5 +1,6 @@
 """Datasets of the paper (SPEC §4): reading the standard files, q-imbalance, the stratified
-train/validation split, and the ``tf.data`` pipelines with the SVHN / CIFAR-10 augmentation.
+train/validation split, and the input pipelines with the SVHN / CIFAR-10 augmentation (``tf.data``
+on TensorFlow, NumPy on other backends: ``pipeline``).
 
 Typical use::
 
@@ -8,10 +9,15 @@ Typical use::
 
 A user's own data: ``prepare_folder_splits("DIR", seed=0)`` (DIR/train/CLASS/*.png, ``folder``)
 and ``prepare_array_splits("mine.npz", seed=0)`` (``arrays``); docs/your_data.md.
+
+Nothing here imports TensorFlow until it is used: an image folder (``prepare_folder_splits``,
+``read_image_folder``) is read by the ``tf.data`` pipeline of ``large``, imported on first use.
 """
 
+import importlib
+
 from arconvl.data.arrays import prepare_array_splits, read_array_file
-from arconvl.data.augment import AUGMENTED_DATASETS, augment_batch
+from arconvl.data.augment import AUGMENTED_DATASETS
 from arconvl.data.catalog import (
     CLASS_NAMES,
     DATASETS,
@@ -23,7 +29,6 @@ from arconvl.data.catalog import (
     check_dataset_name,
     class_counts,
 )
-from arconvl.data.folder import prepare_folder_splits, read_image_folder
 from arconvl.data.imbalance import make_imbalanced, stratified_split
 from arconvl.data.pipeline import eval_pipeline, train_pipeline
 from arconvl.data.run_data import prepare_run_data
@@ -42,7 +47,6 @@ __all__ = [
     "TRAINABLE_DATASETS",
     "ArrayDataset",
     "Splits",
-    "augment_batch",
     "check_dataset_name",
     "class_counts",
     "eval_pipeline",
@@ -57,3 +61,11 @@ __all__ = [
     "stratified_split",
     "train_pipeline",
 ]
+
+_NEEDS_TENSORFLOW = {"prepare_folder_splits": "arconvl.data.folder", "read_image_folder": "arconvl.data.folder"}
+
+
+def __getattr__(name):
+    if name in _NEEDS_TENSORFLOW:
+        return getattr(importlib.import_module(_NEEDS_TENSORFLOW[name]), name)
+    raise AttributeError(f"module 'arconvl.data' has no attribute {name!r}")

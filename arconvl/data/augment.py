@@ -1,4 +1,6 @@
-"""Training-time augmentation of SVHN and CIFAR-10 (SPEC §4) as TF ops on whole batches.
+"""Training-time augmentation of SVHN and CIFAR-10 (SPEC §4): the transforms, and their NumPy
+implementation for the NumPy input pipeline of non-TensorFlow backends (``pipeline_numpy``).
+The ``tf.data`` pipeline applies the same transforms as TF ops (``augment_tf``).
 
 Applied in this order to float32 images in raw 0–255 units, as the authors' Keras
 ``ImageDataGenerator`` did (its transforms first, then the ``preprocessing_function``):
@@ -13,10 +15,12 @@ Applied in this order to float32 images in raw 0–255 units, as the authors' Ke
    candidates are drawn at once and the first that fits is used (the same distribution as the
    loop); when none fits, nothing is erased.
 
-All draws are stateless random ops keyed by a seed of shape [2], so a pipeline seed fixes them.
+Both implementations draw from these distributions, from different random streams (the TF ops
+from stateless seeds, the NumPy functions from a ``np.random.Generator``), so the same seed
+augments differently on TensorFlow and elsewhere. This module imports no TensorFlow.
 """
 
-import tensorflow as tf
+import numpy as np
 
 AUGMENTED_DATASETS = ("svhn", "cifar10")
 MAX_SHIFT = 4
@@ -27,64 +31,56 @@ ERASE_VALUES = (0.0, 255.0)
 ERASE_TRIES = 100
 
 
-def _subseed(seed, k):
-    return tf.random.experimental.stateless_fold_in(seed, k)
-
-
 def shift_images(images, dy, dx):
-    """Move image i down by dy[i] and right by dx[i] pixels (negative: up / left), filling the
-    vacated border with the nearest edge pixel: out[i, r, c] = in[i, clip(r − dy[i]), clip(c − dx[i])]."""
-    height, width = tf.shape(images)[1], tf.shape(images)[2]
-    rows = tf.clip_by_value(tf.range(height)[tf.newaxis, :] - dy[:, tf.newaxis], 0, height - 1)
-    cols = tf.clip_by_value(tf.range(width)[tf.newaxis, :] - dx[:, tf.newaxis], 0, width - 1)
-    images = tf.gather(images, rows, axis=1, batch_dims=1)
-    return tf.gather(images, cols, axis=2, batch_dims=1)
+    """Move image i of an NHWC array down by dy[i] and right by dx[i] pixels (negative: up / left),
+    filling the vacated border with the nearest edge pixel: out[i, r, c] = in[i, clip(r − dy[i]), clip(c − dx[i])]."""
+    count, height, width = images.shape[:3]
+    rows = np.clip(np.arange(height)[np.newaxis, :] - np.asarray(dy)[:, np.newaxis], 0, height - 1)
+    cols = np.clip(np.arange(width)[np.newaxis, :] - np.asarray(dx)[:, np.newaxis], 0, width - 1)
+    return images[np.arange(count)[:, np.newaxis, np.newaxis], rows[:, :, np.newaxis], cols[:, np.newaxis, :]]
 
 
-def random_shift(images, seed, max_shift=MAX_SHIFT):
+def random_shift(images, rng, max_shift=MAX_SHIFT):
     """``shift_images`` by integer shifts drawn uniformly from [-max_shift, max_shift]."""
-    shifts = tf.random.stateless_uniform([2, tf.shape(images)[0]], seed, -max_shift, max_shift + 1, tf.int32)
-    return shift_images(images, shifts[0], shifts[1])
+    dy, dx = rng.integers(-max_shift, max_shift + 1, size=(2, len(images)))
+    return shift_images(images, dy, dx)
 
 
-def random_flip(images, seed, probability=FLIP_PROBABILITY):
+def random_flip(images, rng, probability=FLIP_PROBABILITY):
     """Mirror each image left–right with the given probability."""
-    flip = tf.random.stateless_uniform([tf.shape(images)[0]], seed) < probability
-    return tf.where(flip[:, tf.newaxis, tf.newaxis, tf.newaxis], tf.reverse(images, axis=[2]), images)
+    flip = rng.random(len(images)) < probability
+    return np.where(flip[:, np.newaxis, np.newaxis, np.newaxis], images[:, :, ::-1], images)
 
 
-def erasing_boxes(batch_size, height, width, seed, tries=ERASE_TRIES):
-    """(top, left, h, w) int32 vectors of the random-erasing box of each image; (0, 0, 0, 0)
+def erasing_boxes(batch_size, height, width, rng, tries=ERASE_TRIES):
+    """(top, left, h, w) integer vectors of the random-erasing box of each image; (0, 0, 0, 0)
     for an image none of whose ``tries`` candidates fits."""
-    shape = [batch_size, tries]
-    area = tf.random.stateless_uniform(shape, _subseed(seed, 0), *ERASE_AREA) * tf.cast(height * width, tf.float32)
-    aspect = tf.random.stateless_uniform(shape, _subseed(seed, 1), *ERASE_ASPECT)
-    box_w = tf.cast(tf.sqrt(area / aspect), tf.int32)
-    box_h = tf.cast(tf.sqrt(area * aspect), tf.int32)
-    left = tf.random.stateless_uniform(shape, _subseed(seed, 2), 0, width, tf.int32)
-    top = tf.random.stateless_uniform(shape, _subseed(seed, 3), 0, height, tf.int32)
+    shape = (batch_size, tries)
+    area = rng.uniform(*ERASE_AREA, size=shape) * (height * width)
+    aspect = rng.uniform(*ERASE_ASPECT, size=shape)
+    box_w = np.sqrt(area / aspect).astype(np.int64)
+    box_h = np.sqrt(area * aspect).astype(np.int64)
+    left = rng.integers(0, width, size=shape)
+    top = rng.integers(0, height, size=shape)
     fits = (left + box_w <= width) & (top + box_h <= height)
-    first = tf.argmax(tf.cast(fits, tf.int32), axis=1, output_type=tf.int32)
-    found = tf.reduce_any(fits, axis=1)
-    return tuple(tf.where(found, tf.gather(values, first, batch_dims=1), 0) for values in (top, left, box_h, box_w))
+    first, found = np.argmax(fits, axis=1), np.any(fits, axis=1)
+    return tuple(np.where(found, values[np.arange(batch_size), first], 0) for values in (top, left, box_h, box_w))
 
 
-def random_erasing(images, seed):
+def random_erasing(images, rng):
     """Replace one random box of each image by uniform noise in [0, 255) (see the module docstring)."""
-    shape = tf.shape(images)
-    top, left, box_h, box_w = erasing_boxes(shape[0], shape[1], shape[2], _subseed(seed, 0))
+    count, height, width = images.shape[:3]
+    top, left, box_h, box_w = erasing_boxes(count, height, width, rng)
 
     def inside(start, size, length):
-        positions = tf.range(length)[tf.newaxis, :]
-        return (positions >= start[:, tf.newaxis]) & (positions < (start + size)[:, tf.newaxis])
+        positions = np.arange(length)[np.newaxis, :]
+        return (positions >= start[:, np.newaxis]) & (positions < (start + size)[:, np.newaxis])
 
-    box = inside(top, box_h, shape[1])[:, :, tf.newaxis] & inside(left, box_w, shape[2])[:, tf.newaxis, :]
-    noise = tf.random.stateless_uniform(shape, _subseed(seed, 1), *ERASE_VALUES, dtype=images.dtype)
-    return tf.where(box[..., tf.newaxis], noise, images)
+    box = inside(top, box_h, height)[:, :, np.newaxis] & inside(left, box_w, width)[:, np.newaxis, :]
+    noise = rng.uniform(*ERASE_VALUES, size=images.shape).astype(images.dtype)
+    return np.where(box[..., np.newaxis], noise, images)
 
 
-def augment_batch(images, seed):
-    """Shift, flip, then erase a float32 NHWC batch in 0–255 units; ``seed``: int tensor of shape [2]."""
-    images = random_shift(images, _subseed(seed, 0))
-    images = random_flip(images, _subseed(seed, 1))
-    return random_erasing(images, _subseed(seed, 2))
+def augment_batch(images, rng):
+    """Shift, flip, then erase a float32 NHWC NumPy batch in 0–255 units, drawing from ``rng``."""
+    return random_erasing(random_flip(random_shift(images, rng), rng), rng)

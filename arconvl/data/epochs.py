@@ -1,10 +1,23 @@
 """The (seed, epoch) contract shared by every training pipeline: epoch e's order and random
-augmentation depend on (seed, e) alone, through stateless random ops keyed by them. A run resumed
-at any epoch therefore sees exactly the batches an uninterrupted run would have seen.
+augmentation depend on (seed, e) alone. A run resumed at any epoch therefore sees exactly the
+batches an uninterrupted run would have seen.
+
+Two implementations keep it, one per input pipeline:
+
+- TensorFlow (``tf.data``, ``epochs_tf``): stateless random ops keyed by (seed, e);
+- every other backend (NumPy, ``pipeline_numpy``): ``np.random.default_rng`` seeded with the
+  ``SeedSequence`` of (seed, e, 0) for epoch e's order (``order_rng``) and of (seed, e, 1, b) for
+  the augmentation of its batch b (``augmentation_rng``).
+
+Both draw from the same distributions, but from different random streams: the same seed orders
+and augments the data differently on TensorFlow and on JAX.
+
+This module imports no TensorFlow.
 """
 
 import numpy as np
-import tensorflow as tf
+
+ORDER, AUGMENTATION = 0, 1  # the third word of a NumPy key: which stream of (seed, epoch) it draws
 
 
 def check_epochs(first_epoch, num_epochs):
@@ -14,28 +27,14 @@ def check_epochs(first_epoch, num_epochs):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
 
-def fold_in(key, data):
-    """A new stateless key from ``key`` and the integer ``data``."""
-    return tf.random.experimental.stateless_fold_in(key, tf.cast(data, tf.int64))
+def order_rng(seed, epoch):
+    """The NumPy generator of 1-based ``epoch``'s order: keyed by (``seed``, ``epoch``) alone."""
+    return np.random.default_rng(np.random.SeedSequence([seed, epoch, ORDER]))
 
 
-def epoch_key(seed, epoch):
-    """The stateless key of (``seed``, 1-based ``epoch``)."""
-    return fold_in(tf.constant([seed, 0], tf.int64), epoch)
-
-
-def epoch_permutation(key, count):
-    """A permutation of 0..count−1 (int64) keyed by an ``epoch_key``."""
-    return tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), fold_in(key, 0))
-
-
-def per_epoch(first_epoch, num_epochs, epoch_dataset, steps):
-    """``epoch_dataset(epoch)`` (a dataset of ``steps`` batches) for every 1-based epoch
-    ``first_epoch`` … ``first_epoch + num_epochs − 1`` in turn, with its cardinality declared."""
-    check_epochs(first_epoch, num_epochs)
-    return (tf.data.Dataset.range(first_epoch, first_epoch + num_epochs)
-            .flat_map(epoch_dataset)
-            .apply(tf.data.experimental.assert_cardinality(num_epochs * steps)))
+def augmentation_rng(seed, epoch, batch):
+    """The NumPy generator of the augmentation of batch ``batch`` (0-based) of 1-based ``epoch``."""
+    return np.random.default_rng(np.random.SeedSequence([seed, epoch, AUGMENTATION, batch]))
 
 
 def epoch_shuffle_seed(seed, epoch):

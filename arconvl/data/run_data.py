@@ -4,11 +4,15 @@
 (``folder.prepare_folder_splits``, ``arrays.prepare_array_splits``). All offer the interface
 ``training.train_run`` uses: ``input_shape``, ``num_train``, ``train_counts``, ``class_names``,
 ``labels(split)``, ``train_batches(...)`` and ``eval_batches(split, ...)``.
+
+The arrays train on every Keras backend (``pipeline``: ``tf.data`` on TensorFlow, NumPy
+elsewhere). Image files (CelebA, iNaturalist 2018, an image folder) are read by ``tf.data`` alone:
+on another backend they are refused with a ``ConfigError`` before anything is read.
 """
 
+from arconvl.backend import require_tensorflow
 from arconvl.data.arrays import prepare_array_splits
 from arconvl.data.catalog import ARRAYS, FOLDER, LARGE_SCALE_NAMES, OWN_DATA_NAMES, class_counts
-from arconvl.data.folder import prepare_folder_splits
 from arconvl.data.splits import prepare_splits
 from arconvl.errors import ConfigError
 
@@ -25,6 +29,7 @@ def prepare_run_data(config, data_dir=None, *, allow_download=True, progress=Tru
     if data_dir is None:
         raise ConfigError(f"{config.dataset} is read from a local copy only: give --data-dir "
                           "(layouts in docs/large_scale_datasets.md)")
+    require_tensorflow(f"dataset {config.dataset}")
     from arconvl.data.large import prepare_large_scale_splits, print_progress  # noqa: PLC0415 - imports TensorFlow
 
     # Every image the run reads is decoded once here, so a corrupt one is a DataError naming it
@@ -54,6 +59,10 @@ def prepare_own_data(config, data_dir, *, progress=True):
     if config.dataset == ARRAYS:
         return prepare_array_splits(data_dir, config.seed, config.val_fraction, test_fraction=config.test_fraction,
                                     subsample=config.subsample)
+    require_tensorflow(f"dataset {FOLDER}", instead="train on the images as arrays (--dataset arrays --data-dir "
+                       "FILE.npz, docs/your_data.md)")
+    from arconvl.data.folder import prepare_folder_splits  # noqa: PLC0415 - imports TensorFlow
+
     return prepare_folder_splits(data_dir, config.seed, config.val_fraction, test_fraction=config.test_fraction,
                                  image_size=config.image_size, channels=config.channels, subsample=config.subsample,
                                  progress=progress)

@@ -19,6 +19,10 @@ REQUIRED_COLUMNS = KEY_COLUMNS + METRIC_COLUMNS
 
 # Columns of a results row that are no field of ``RunConfig`` but must agree between seeds too.
 OTHER_CONFIG_COLUMNS = ("profile",)
+# Fields of ``RunConfig`` that may differ between the seeds of one cell: the Keras backend draws the
+# same protocol's data order from another random stream, as another seed does (rows written before
+# it was recorded have no such column).
+POOLED_COLUMNS = ("backend",)
 
 
 @functools.cache
@@ -27,12 +31,14 @@ def config_columns():
     over runs of different configurations (a smoke profile and the full one, say) is meaningless:
     ``OTHER_CONFIG_COLUMNS`` and every field of ``RunConfig`` (each run option of
     ``options.RUN_OPTIONS`` and the settings resolved from them) but the run's key, the options that
-    change speed only (``speed_only``) and the method parameters (compared as their param.NAME columns)."""
+    change speed only (``speed_only``), the ``POOLED_COLUMNS`` and the method parameters (compared as
+    their param.NAME columns)."""
     from arconvl.run.config import RunConfig  # noqa: PLC0415 - the run layer imports Keras; reading results does not
 
     def compared(item):
         option = item.metadata.get("option")
-        return item.name not in (*KEY_COLUMNS, "method_params") and not (option and option.speed_only)
+        return (item.name not in (*KEY_COLUMNS, "method_params", *POOLED_COLUMNS)
+                and not (option and option.speed_only))
 
     return (*OTHER_CONFIG_COLUMNS, *(item.name for item in dataclasses.fields(RunConfig) if compared(item)))
 

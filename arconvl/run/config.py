@@ -1,13 +1,16 @@
 """One run's configuration, resolved from the paper's defaults (SPEC §1, §2, §5) and validated once.
 
 The resolved ``RunConfig`` is written beside every result (``config.json`` and the columns of
-``run.csv``), so any run can be re-created from its directory.
+``run.csv``), so any run can be re-created from its directory. It records the Keras backend that
+trains the run (``backend``): the backends draw the data's order and augmentation from different
+random streams (``arconvl.data.epochs``), so a run is resumed or reused on its own backend only.
 """
 
 import dataclasses
 import json
 from dataclasses import field
 
+from arconvl.backend import UNRECORDED_BACKEND, current_backend
 from arconvl.data.catalog import FOLDER, LARGE_SCALE_NAMES, NATURAL_Q, OWN_DATA_NAMES
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
@@ -70,6 +73,7 @@ class RunConfig:
     augment: bool
     val_fraction: float
     method_params: dict = field(default_factory=dict)
+    backend: str = UNRECORDED_BACKEND  # the Keras backend that trains it; records without one: TensorFlow's
 
     def to_dict(self):
         """A JSON-ready dict (tuples become lists)."""
@@ -115,6 +119,7 @@ def resolve_run_config(dataset, q, method=None, seed=None, *, method_overrides=N
     steps with XLA) change speed, not the method; both are off by default (docs/performance.md).
     ``epochs`` shorter (or longer) than the paper's keeps the schedule's shape: every decay and the
     radius warm-up move to the same fraction of training (``scale_epoch``).
+    ``backend``: the Keras backend of this process (``KERAS_BACKEND``), no option.
     Returns (RunConfig, notes), where ``notes`` lists what differs from the paper's schedule.
     """
     unknown = sorted(set(options) - set(RUN_OPTIONS))
@@ -182,5 +187,6 @@ def resolve_run_config(dataset, q, method=None, seed=None, *, method_overrides=N
         augment=defaults["augment"],
         val_fraction=0.1,
         method_params=dict(resolved.params),
+        backend=current_backend(),
     )
     return config, notes

@@ -6,12 +6,17 @@ this run interrupted (with the state to resume from), or nothing yet. Anything d
 that does not parse, a wrong JSON type, a missing column or member, a number that is not one, a
 row of another configuration) or in the way (a directory or a dangling link where a file goes) is
 a ``ConfigError`` naming the file, raised before anything is written.
+
+A run of another Keras backend (``RunConfig.backend``) is another configuration: neither reused
+when finished nor resumed when interrupted. Records written before the backend was recorded
+(no ``backend`` in ``config.json``, ``run.csv`` or the checkpoint) were all TensorFlow's.
 """
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from arconvl.backend import UNRECORDED_BACKEND
 from arconvl.errors import ConfigError
 from arconvl.run.checkpoint import TrainingState, load_checkpoint
 from arconvl.run.files import (
@@ -30,6 +35,13 @@ from arconvl.run.files import (
 )
 
 ADVICE = "move it away or choose another --out"
+PREDATED = {"backend": UNRECORDED_BACKEND}  # the value of a field in records written before it existed
+
+
+def _with_predated(record):
+    """``record`` (a configuration dict, or a ``run.csv`` row) with ``PREDATED``'s values for the
+    fields it lacks or leaves blank (an older row in a widened results table)."""
+    return {**record, **{key: value for key, value in PREDATED.items() if record.get(key) in (None, "")}}
 RESULT_METRICS = ("test_gmean", "test_classwise_acc", "test_gmean_last", "test_classwise_acc_last")
 
 
@@ -70,7 +82,7 @@ def _equal(a, b):
 def differing(previous, config):
     """The option names in which the configuration dict ``previous`` differs from ``config`` (the
     data's classes recorded beside it are no option)."""
-    current = config.to_dict()
+    current, previous = config.to_dict(), _with_predated(previous)
     keys = (set(previous) | set(current)) - {CLASSES_KEY}
     return sorted(k for k in keys if not _equal(previous.get(k), current.get(k)))
 
@@ -100,7 +112,18 @@ def read_checked_result(run_dir):
 
 def result_differing(row, config):
     """The columns of a ``run.csv`` row that disagree with ``config`` (or are missing)."""
+    row = _with_predated(row)
     return sorted(key for key, value in config.flat().items() if not _same_cell(row.get(key), value))
+
+
+def _other_backend(previous, config):
+    """Why a run of the configuration dict ``previous`` is not resumed or reused on ``config``'s
+    backend ("" when it is the same)."""
+    backend = _with_predated(previous)["backend"]
+    if backend == config.backend:
+        return ""
+    return (f"; it was trained on the {backend} backend and Keras runs on {config.backend} here (the backends "
+            f"draw the data from different random streams): use KERAS_BACKEND={backend} for it")
 
 
 def read_resume_point(run_dir, config):
@@ -112,7 +135,7 @@ def read_resume_point(run_dir, config):
     changed = differing(state.config, config)
     if changed:
         raise ConfigError(f"{run_dir} holds an interrupted run with a different configuration "
-                          f"({', '.join(changed)}); choose another --out")
+                          f"({', '.join(changed)}){_other_backend(state.config, config)}; choose another --out")
     if state.epoch > config.epochs:
         raise ConfigError(f"{path} cannot be read (it holds epoch {state.epoch} of a {config.epochs}-epoch run); "
                           f"{ADVICE}")
@@ -142,6 +165,6 @@ def inspect_run_dir(run_dir, config, option="--out"):
         changed = sorted(set(differing(previous, config)) | set(result_differing(finished, config)))
         if changed:
             raise ConfigError(f"{run_dir} holds a finished run with a different configuration "
-                              f"({', '.join(changed)}); choose another --out")
+                              f"({', '.join(changed)}){_other_backend(previous, config)}; choose another --out")
         return finished, None
     return None, read_resume_point(run_dir, config)

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from arconvl.data.epochs import check_epochs, epoch_key, epoch_permutation, epoch_shuffle_seed, per_epoch
+from arconvl.data.epochs import check_epochs, epoch_shuffle_seed
+from arconvl.data.epochs_tf import epoch_key, epoch_permutation, per_epoch
 from arconvl.errors import DataError
 
 DEFAULT_BATCH_SIZE = 64   # the paper's batch size for CelebA and iNaturalist 2018

@@ -1,0 +1,35 @@
+"""The Keras backend a process runs on, as a run records it, and the parts that need TensorFlow.
+
+TensorFlow is the default and the reference. On another backend (JAX) the array datasets train
+with the NumPy input pipeline (``arconvl.data.pipeline``) and no TensorFlow; the image-file
+pipeline of CelebA, iNaturalist 2018 and image folders is ``tf.data`` and refuses to run there.
+Run directories written before the backend was recorded were all written on TensorFlow
+(``UNRECORDED_BACKEND``).
+
+Keras is imported on first use, so that modules which need no Keras stay free of it.
+"""
+
+from arconvl.errors import ConfigError
+
+TENSORFLOW = "tensorflow"
+UNRECORDED_BACKEND = TENSORFLOW  # the backend of a config.json, run.csv or checkpoint that names none
+
+
+def current_backend():
+    """The Keras backend of this process ("tensorflow", "jax", ...), fixed when Keras is imported."""
+    import keras  # noqa: PLC0415 - imported on first use
+
+    return keras.config.backend()
+
+
+def on_tensorflow():
+    return current_backend() == TENSORFLOW
+
+
+def require_tensorflow(what, instead=""):
+    """Raise ``ConfigError`` unless Keras runs on TensorFlow: ``what`` (e.g. "dataset celeba")
+    needs it; ``instead``: what to do on this backend, appended to the message."""
+    if not on_tensorflow():
+        raise ConfigError(f"{what} is read by a tf.data pipeline and needs the TensorFlow backend, but Keras runs "
+                          f"on {current_backend()} (KERAS_BACKEND); run it with KERAS_BACKEND=tensorflow"
+                          + (f", or {instead}" if instead else ""))
