@@ -5,7 +5,7 @@
 #                            [--large-data-dir DIR]
 #
 # --profile paper (default) is the exact protocol (3,000 runs: days on one GPU, see README);
-# --profile smoke is the same code path in about 15 minutes on a 2-core CPU (23 short runs on
+# --profile smoke is the same code path in about 50 minutes on a 2-core CPU (23 short runs on
 # Fashion-MNIST, see README); its tables and figures say that they are a smoke run.
 # Fig. 3 trains one 2-D ARConvL on Fashion-MNIST; Fig. 5 runs only with --large-data-dir DIR
 # (DIR holding celeba/ and inaturalist2018/, docs/large_scale_datasets.md).
