@@ -5,8 +5,9 @@
 #                            [--large-data-dir DIR]
 #
 # --profile paper (default) is the exact protocol (3,000 runs: days on one GPU, see README);
-# --profile smoke is the same code path in minutes on a CPU (23 short runs on Fashion-MNIST and
-# Fig. 3, see README, "Smoke run"); its tables and figures say that they are a smoke run.
+# --profile smoke is the same code path in minutes on a CPU (11 on an idle 2-core one: 23 short runs
+# on Fashion-MNIST and Fig. 3, see README, "Smoke run"); its tables and figures say that they are a
+# smoke run.
 # --jobs N: runs at once (default 1; smoke: 4, since a CPU run leaves cores idle in its start-up
 # and evaluation). With N > 1, Fig. 3's run trains beside the sweeps.
 # Fig. 3 trains one 2-D ARConvL on Fashion-MNIST; Fig. 5 runs only with --large-data-dir DIR
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --data-dir) sweep_args+=(--data-dir "$2"); fig3_args+=(--data-dir "$2"); shift 2 ;;
     --offline) sweep_args+=(--offline); fig3_args+=(--offline); shift ;;
     --large-data-dir) large_data_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "reproduce_all.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

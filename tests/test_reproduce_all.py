@@ -82,3 +82,11 @@ def test_an_unknown_option_is_one_line_and_exit_2(stub_python):
     done, calls = reproduce_all(stub_python, "--profil", "smoke")
     assert done.returncode == 2 and calls == []
     assert done.stderr.strip() == "reproduce_all.sh: unknown option --profil (see --help)"
+
+
+def test_help_prints_the_whole_usage_comment(stub_python):
+    script = (ROOT / "scripts" / "reproduce_all.sh").read_text().splitlines()
+    usage = script[1:script.index("set -euo pipefail")]
+    done, calls = reproduce_all(stub_python, "--help")
+    assert done.returncode == 0 and calls == []
+    assert done.stdout.splitlines() == usage
