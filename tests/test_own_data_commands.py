@@ -320,7 +320,7 @@ def test_a_sweep_config_naming_an_arrays_dataset(tmp_path, npz_file, capsys):
     path.write_text('name = "mine"\nmethods = ["cpl", "arconvl"]\ndatasets = ["arrays"]\nseeds = [0, 1]\nepochs = 1\n'
                     'test_fraction = 0.25\n')
     experiment = load_experiment(path)
-    assert [run.key for run in experiment.runs()] == [f"arrays-q1-{m}-s{s}" for m in ("cpl", "arconvl") for s in (0, 1)]
+    assert [run.key for run in experiment.runs()] == [f"arrays-q1-{m}-s{s}" for s in (0, 1) for m in ("cpl", "arconvl")]
     arguments = experiment.runs()[0].train_arguments()
     assert "--q" not in arguments and arguments[arguments.index("--test-fraction") + 1] == "0.25"
     code, out, err = run_main(capsys, "sweep", path, "--results-dir", tmp_path / "results", "--data-dir", npz_file,

@@ -26,6 +26,13 @@ def test_profiles_override_the_grid(config_file):
     assert "--precision" not in args and "--xla" not in args   # the defaults: float32, no XLA
 
 
+def test_runs_go_seed_by_seed_in_the_configs_order(config_file):
+    """Every cell at seed 0 before any at seed 1: a sweep cut short leaves whole tables."""
+    keys = [run.key for run in load_experiment(config_file).runs()]
+    assert keys[:4] == ["mnist-q2-cpl-s0", "mnist-q2-arconvl-s0", "mnist-q5-cpl-s0", "mnist-q5-arconvl-s0"]
+    assert [key[-2:] for key in keys] == ["s0"] * 4 + ["s1"] * 4 + ["s2"] * 4
+
+
 def test_speed_settings_reach_every_train_command(tmp_path):
     path = tmp_path / "fast.toml"
     path.write_text(CONFIG.replace('seeds = [0, 1, 2]', 'seeds = [0, 1, 2]\nprecision = "mixed_bfloat16"\nxla = true'))

@@ -94,14 +94,16 @@ class Experiment:
     params: dict = field(default_factory=dict)
 
     def runs(self):
-        """Every run of the grid, in a fixed order (methods, then datasets, qs and seeds); a user's
-        own dataset once per method and seed, at q = 1."""
+        """Every run of the grid, in a fixed order: seed by seed, and within a seed datasets, qs and
+        methods as the config lists them, so that a sweep cut short leaves whole tables at fewer
+        seeds rather than a few cells at every seed; a user's own dataset once per method and seed,
+        at q = 1."""
         settings = option_values(self)
         return [
             RunSpec(dataset=dataset, q=q, method=method, seed=seed, params=dict(self.params.get(method, {})),
                     **settings)
-            for method, dataset in itertools.product(self.methods, self.datasets)
-            for q in (_qs_of(dataset, self.qs)) for seed in self.seeds
+            for seed, dataset in itertools.product(self.seeds, self.datasets)
+            for q in _qs_of(dataset, self.qs) for method in self.methods
         ]
 
 
