@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     --data-dir) sweep_args+=(--data-dir "$2"); fig3_args+=(--data-dir "$2"); shift 2 ;;
     --offline) sweep_args+=(--offline); fig3_args+=(--offline); shift ;;
     --large-data-dir) large_data_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;  # the comment block above
     *) echo "reproduce_all.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
