@@ -292,6 +292,26 @@ def test_comparison_last_epoch_and_average_ranks_beside_the_paper():
     assert average_ranks_beside_paper(results[results["method"] != "la"]) == (None, [])
 
 
+def test_comparison_names_the_selected_epoch_of_each_seed_in_seed_order():
+    results = synthetic_results()  # rows shuffled
+    results["best_epoch"] = 10 * results["seed"] + 3 + (results["method"] == "cpl")
+    rerun = results[(results["method"] == "arconvl") & (results["dataset"] == "fashion_mnist")
+                    & (results["q"] == 100) & (results["seed"] == 1)].assign(best_epoch=40)
+    comparison = compare_with_paper(pd.concat([results, rerun]))  # a re-run counts by its last row
+    rows = comparison.set_index(["table", "data", "method"])
+    assert rows.loc[("Table 1", "Fashion-100", "arconvl"), "selected_epochs"] == "3 40 23"
+    assert rows.loc[("Supp. Table 3", "Mnist-10", "cpl"), "selected_epochs"] == "4 14 24"
+    assert rows.loc[("Table 2", "Fashion-100", "arconvl_beta0"), "selected_epochs"] == "3 13"
+    markdown = comparison_markdown(comparison)
+    assert table_row(markdown, "Fashion-100")[-2:] == ["0 1 2", "4 14 24"]  # the row's first cell: CPL
+    assert [line for line in markdown.splitlines() if line.startswith("| Fashion-100 | ARConvL |")
+            ][0].endswith("| 0 1 2 | 3 40 23 |")
+    # Results written without best_epoch: the cell is empty in the CSV and missing in the Markdown.
+    bare = compare_with_paper(synthetic_results())
+    assert set(bare["selected_epochs"]) == {""}
+    assert table_row(comparison_markdown(bare), "Fashion-100")[-1] == "–"
+
+
 def test_parse_mean_std_reads_paper_cells_and_rejects_others():
     assert parse_mean_std("82.3±0.8") == (82.3, 0.8)
     assert parse_mean_std("54.1 ± 34.8") == (54.1, 34.8)

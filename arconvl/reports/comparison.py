@@ -4,7 +4,9 @@ For each of the paper's four result tables, each (dataset-q, method) cell with a
 finished seed gives one row: the paper's mean±std (from ``arconvl/paper/*.tsv``), ours (mean, std,
 n), the difference, the same for the last epoch's weights (``*_last`` columns of ``run.csv``: what
 the selected epoch is compared with), and, naming what produced our cell, its experiment(s),
-profile(s), variant(s), epochs, training-data subsample and seeds. ``average_ranks_beside_paper``
+profile(s), variant(s), epochs, training-data subsample and seeds, with the epoch that validation
+selected in each seed (an early one, before the first learning-rate decay, is the usual reason why
+the selected epoch falls short of the last). ``average_ranks_beside_paper``
 ranks the methods on the rows where every one of them is reproduced, ours (selected and last epoch)
 beside the paper's ranks on the same rows. ARConvL has no column in the ablation tables, so its
 cells appear under Tables 1 and 3 only. When the paper's std is 0.0 (as printed), the difference in
@@ -92,6 +94,17 @@ def _sources(runs):
     return sources
 
 
+def _selected_epochs(runs):
+    """{(dataset, q, method): "e e …"}: each seed's best-validation epoch, in seed order (empty for
+    results written without ``best_epoch``)."""
+    if "best_epoch" not in runs.columns:
+        return {}
+    return {
+        key: " ".join(MISSING if pd.isna(epoch) else str(int(epoch)) for epoch in group["best_epoch"])
+        for key, group in runs.sort_values("seed").groupby(["dataset", "q", "method"], sort=False)
+    }
+
+
 def compare_with_paper(results, tables=PAPER_TABLES):
     """One row per reproduced cell of the paper's tables (see the module docstring), in percent."""
     rows = []
@@ -101,6 +114,7 @@ def compare_with_paper(results, tables=PAPER_TABLES):
         last = _last_epoch_summary(results, paper_table)
         runs = finished_runs(results, paper_table.metric)
         sources = _sources(runs[runs["method"].isin(paper_table.methods)])
+        selected_epochs = _selected_epochs(runs)
         for dataset, q in summary.index:
             label = row_label(dataset, q)
             for method in paper_table.methods:
@@ -133,11 +147,12 @@ def compare_with_paper(results, tables=PAPER_TABLES):
                     "diff_last_paper_stds": std_units(last_mean - paper_mean, paper_std),
                     **{c: source.get(c, "") for c in SOURCE_COLUMNS},
                     "seeds": " ".join(str(s) for s in summary.at[(dataset, q), ("seeds", method)]),
+                    "selected_epochs": selected_epochs.get((dataset, q, method), ""),
                 })
     columns = ["table", "metric", "data", "dataset", "q", "method", "display_name", "paper_mean_pct",
                "paper_std_pct", "ours_mean_pct", "ours_std_pct", "n", "diff_pct_points",
                "diff_paper_stds", "ours_last_mean_pct", "ours_last_std_pct", "diff_last_paper_stds",
-               *SOURCE_COLUMNS, "seeds"]
+               *SOURCE_COLUMNS, "seeds", "selected_epochs"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -196,7 +211,8 @@ def comparison_markdown(comparison, banner="", ranks=None, rank_rows=()):
         lines += [f"> **{banner}**", ""]
     lines += [
         "Ours: mean±std (sample std, ddof=1) in % over the n finished seeds. Difference = ours − paper, "
-        "in % points and in units of the paper's std (±∞ where the paper prints a std of 0.0).",
+        "in % points and in units of the paper's std (±∞ where the paper prints a std of 0.0). "
+        "Selected epochs: the epoch of best validation G-mean in each seed, in the order of the seeds.",
     ]
     if comparison.empty:
         lines += ["", "No reproduced cell yet."]
@@ -206,8 +222,8 @@ def comparison_markdown(comparison, banner="", ranks=None, rank_rows=()):
             f"## {name}: {metric_label(group['metric'].iloc[0])}",
             "",
             "| Data | Method | Paper | Ours | n | Ours − paper (pp) | In paper stds | Ours, last epoch "
-            "| Last: in paper stds | Experiment | Profile | Variant | Epochs | Subsample | Seeds |",
-            "|:---|:---|---:|---:|---:|---:|---:|---:|---:|:---|:---|:---|---:|---:|:---|",
+            "| Last: in paper stds | Experiment | Profile | Variant | Epochs | Subsample | Seeds | Selected epochs |",
+            "|:---|:---|---:|---:|---:|---:|---:|---:|---:|:---|:---|:---|---:|---:|:---|:---|",
         ]
         for r in group.itertuples(index=False):
             paper = f"{r.paper_mean_pct:.1f}±{r.paper_std_pct:.1f}"
@@ -217,7 +233,8 @@ def comparison_markdown(comparison, banner="", ranks=None, rank_rows=()):
             cells = [r.data, r.display_name, paper, ours, str(r.n), _signed(r.diff_pct_points, 2),
                      _signed(r.diff_paper_stds, 2), last, _signed(r.diff_last_paper_stds, 2),
                      r.experiment or MISSING, r.profile or MISSING,
-                     r.variant or MISSING, r.epochs or MISSING, r.subsample or MISSING, r.seeds]
+                     r.variant or MISSING, r.epochs or MISSING, r.subsample or MISSING, r.seeds,
+                     r.selected_epochs or MISSING]
             lines.append("| " + " | ".join(cells) + " |")
     if ranks is not None:
         lines += ["", f"## Average ranks on the {len(rank_rows)} rows where every method is reproduced "
