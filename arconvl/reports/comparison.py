@@ -5,8 +5,8 @@ finished seed gives one row: the paper's mean±std (from ``arconvl/paper/*.tsv``
 n), the difference, the same for the last epoch's weights (``*_last`` columns of ``run.csv``: what
 the selected epoch is compared with), and, naming what produced our cell, its experiment(s),
 profile(s), variant(s), epochs, training-data subsample and seeds, with the epoch that validation
-selected in each seed (an early one, before the first learning-rate decay, is the usual reason why
-the selected epoch falls short of the last). ``average_ranks_beside_paper``
+selected in each seed (an early selection can explain a selected epoch below the last).
+``average_ranks_beside_paper``
 ranks the methods on the rows where every one of them is reproduced, ours (selected and last epoch)
 beside the paper's ranks on the same rows. ARConvL has no column in the ablation tables, so its
 cells appear under Tables 1 and 3 only. When the paper's std is 0.0 (as printed), the difference in
@@ -84,25 +84,19 @@ def std_units(difference, paper_std):
 
 
 def _sources(runs):
-    """{(dataset, q, method): {column: "a;b"}} naming the experiment, profile, … behind each cell."""
+    """{(dataset, q, method): {column: "a;b"}} naming the experiment, profile, … behind each cell, and
+    under ``selected_epochs`` each seed's best-validation epoch in seed order ("e e …"; empty for
+    results written without ``best_epoch``)."""
     columns = [c for c in SOURCE_COLUMNS if c in runs.columns]
     sources = {}
-    for key, group in runs.groupby(["dataset", "q", "method"], sort=False):
+    for key, group in runs.sort_values("seed").groupby(["dataset", "q", "method"], sort=False):
         sources[key] = {
             c: ";".join(sorted({str(v) for v in group[c] if not pd.isna(v)})) for c in columns
         }
+        if "best_epoch" in group.columns:
+            sources[key]["selected_epochs"] = " ".join(
+                MISSING if pd.isna(epoch) else str(int(epoch)) for epoch in group["best_epoch"])
     return sources
-
-
-def _selected_epochs(runs):
-    """{(dataset, q, method): "e e …"}: each seed's best-validation epoch, in seed order (empty for
-    results written without ``best_epoch``)."""
-    if "best_epoch" not in runs.columns:
-        return {}
-    return {
-        key: " ".join(MISSING if pd.isna(epoch) else str(int(epoch)) for epoch in group["best_epoch"])
-        for key, group in runs.sort_values("seed").groupby(["dataset", "q", "method"], sort=False)
-    }
 
 
 def compare_with_paper(results, tables=PAPER_TABLES):
@@ -114,7 +108,6 @@ def compare_with_paper(results, tables=PAPER_TABLES):
         last = _last_epoch_summary(results, paper_table)
         runs = finished_runs(results, paper_table.metric)
         sources = _sources(runs[runs["method"].isin(paper_table.methods)])
-        selected_epochs = _selected_epochs(runs)
         for dataset, q in summary.index:
             label = row_label(dataset, q)
             for method in paper_table.methods:
@@ -147,7 +140,7 @@ def compare_with_paper(results, tables=PAPER_TABLES):
                     "diff_last_paper_stds": std_units(last_mean - paper_mean, paper_std),
                     **{c: source.get(c, "") for c in SOURCE_COLUMNS},
                     "seeds": " ".join(str(s) for s in summary.at[(dataset, q), ("seeds", method)]),
-                    "selected_epochs": selected_epochs.get((dataset, q, method), ""),
+                    "selected_epochs": source.get("selected_epochs", ""),
                 })
     columns = ["table", "metric", "data", "dataset", "q", "method", "display_name", "paper_mean_pct",
                "paper_std_pct", "ours_mean_pct", "ours_std_pct", "n", "diff_pct_points",
