@@ -233,11 +233,17 @@ def comparison_markdown(comparison, banner="", ranks=None, rank_rows=()):
         lines += ["", f"## Average ranks on the {len(rank_rows)} rows where every method is reproduced "
                   f"({', '.join(rank_rows)})", "",
                   "Rank 1 = best G-mean of its row, ties averaged; the paper's ranks are taken on its printed "
-                  "means of the same rows.", "", "| Method | " + " | ".join(RANK_HEADERS[c] for c in ranks.columns)
-                  + " |", "|:---|" + "---:|" * len(ranks.columns)]
-        for method, values in ranks.iterrows():
-            lines.append(f"| {method} | " + " | ".join(f"{value:.2f}" for value in values) + " |")
+                  "means of the same rows.", "", ranks_markdown(ranks)]
     return "\n".join(lines) + "\n"
+
+
+def ranks_markdown(ranks):
+    """``average_ranks_beside_paper``'s ranks as a Markdown table: one line per method, two decimals."""
+    lines = ["| Method | " + " | ".join(RANK_HEADERS[c] for c in ranks.columns) + " |",
+             "|:---|" + "---:|" * len(ranks.columns)]
+    for method, values in ranks.iterrows():
+        lines.append(f"| {method} | " + " | ".join(f"{value:.2f}" for value in values) + " |")
+    return "\n".join(lines)
 
 
 RANK_HEADERS = {"ours": "Ours (selected epoch)", "ours_last": "Ours (last epoch)", "paper": "Paper"}
