@@ -158,6 +158,18 @@ def early_selections(runs):
     return text
 
 
+def blind_selections(runs):
+    """The runs whose best validation G-mean is 0, in words ("" when none): some class was never
+    recalled on its validation images at any epoch, and the tie rule kept the last epoch."""
+    blind = runs[runs["val_gmean"] == 0]
+    if blind.empty:
+        return ""
+    names = joined(f"{display_name(r.method)} at q = {r.q}, seed {r.seed}" for r in blind.itertuples())
+    return (f"; in {len(blind)} run{'s' if len(blind) > 1 else ''} ({names}) validation G-mean was 0 at "
+            "every epoch, a class never recalled on its validation images, so selection kept the last "
+            "epoch (ties go to the later epoch, as in the authors' code)")
+
+
 def smallest_validation_class(experiment, runs):
     """(q, images) of the smallest class of the validation split at the profile's largest q."""
     q = max(experiment.qs)
@@ -184,7 +196,7 @@ def what_it_shows(experiment, cells, ranks, rank_rows, runs):
         " a mean is uncertain by about the paper's std, and the selected epoch is chosen on a "
         f"validation split that holds {images} images of each minority class at q = {q}, so one "
         "image can move the selection (the selected and last epochs of one run differ by up to "
-        f"{largest_gap:.1f} points here; {early_selections(runs)}; "
+        f"{largest_gap:.1f} points here; {early_selections(runs)}{blind_selections(runs)}; "
         f"`comparison_with_paper.md` lists each seed's selected epoch); no rank difference is tested. "
         "The other three datasets of Table 1 download on a user's machine (`--profile paper`)."
     )

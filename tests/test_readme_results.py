@@ -103,6 +103,16 @@ def test_the_prose_counts_early_selections_and_their_gap_by_hand(script, experim
     assert "differ by up to 5.0 points here" in text
 
 
+def test_the_prose_names_the_runs_whose_validation_g_mean_never_left_zero(script, experiment, seed0_q10):
+    assert "validation G-mean was 0" not in prose(script.section(experiment, seed0_q10))
+    rows = seed0_q10.copy()
+    rows.loc[rows["method"] == "affinity", "val_gmean"] = 0.0
+    assert ("in 1 run (Affinity at q = 10, seed 0) validation G-mean was 0 at every epoch"
+            in prose(script.section(experiment, rows)))
+    rows.loc[rows["method"] == "cb", "val_gmean"] = 0.0
+    assert "in 2 runs (CB at q = 10, seed 0 and Affinity at q = 10, seed 0)" in prose(script.section(experiment, rows))
+
+
 def test_the_validation_count_of_the_smallest_class_is_the_papers_count_split_90_10(script, experiment, seed0_q10):
     # Supplementary Table 1: Fashion-100 keeps 60 training images of each even class; 10% of 60 is 6.
     assert min(paper_class_counts("fashion_mnist", 100)[0]) == 60
