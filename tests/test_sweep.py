@@ -1,15 +1,18 @@
 """Experiment configs and the sweep runner: resume, retry, shards, concurrent writers, and one real
 tiny sweep through the command line."""
 
+import io
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from arconvl.errors import ConfigError
 from arconvl.sweep import load_experiment, parse_shard, run_sweep, select_shard
 from arconvl.sweep.results_file import append_result, read_result_rows
+from arconvl.sweep.runner import Outcome, Progress
 
 from sweep_helpers import CONFIG, rows
 from test_cli import run_main, write_learnable_mnist
@@ -163,3 +166,17 @@ def test_real_tiny_sweep_and_its_reports_through_the_command_line(tmp_path, caps
     assert row.split("|")[-2].strip().replace("**", "") == f"{gmean:.1f} (n=1)"  # the ARConvL cell
     comparison = (results / "smoke" / "comparison_with_paper.md").read_text()
     assert "99.1±0.0" in comparison and "98.2±0.2" in comparison  # the paper's ARConvL and CPL on MNIST-10
+
+
+@pytest.mark.parametrize(("wall", "recorded", "eta"), [
+    (100.0, "90.0", "2m30s"),  # a fresh run: its wall time (start-up included), 100 s × 3 runs / 2 jobs
+    (100.0, "1000.0", "25m00s"),  # resumed: the training time it carried on from its checkpoint
+    (100.0, "", "2m30s"),  # a row written without seconds
+])
+def test_the_eta_counts_a_resumed_runs_whole_training_time(config_file, tmp_path, wall, recorded, eta):
+    progress = Progress(total=4, jobs=2, stream=io.StringIO())
+    run = load_experiment(config_file).runs()[0]
+    row = {"dataset": run.dataset, "q": str(run.q), "method": run.method, "seed": str(run.seed), "seconds": recorded}
+    progress.record(Outcome(run, tmp_path / "run.log", 0, row, "", wall),
+                    SimpleNamespace(name="tiny", profile="paper"), tmp_path / "table.csv")
+    assert progress.stream.getvalue().splitlines()[-1] == f"sweep: 1 done, 0 failed, 3 remaining, ETA {eta}"

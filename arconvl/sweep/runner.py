@@ -157,8 +157,19 @@ class Progress:
             return
         append_result(results_path, {"experiment": experiment.name, "profile": experiment.profile, **outcome.row})
         self.done += 1
-        self.durations.append(outcome.seconds)
+        self.durations.append(training_seconds(outcome))
         self.update()
+
+
+def training_seconds(outcome):
+    """How long a finished run took in all: the larger of this process's wall time and ``run.csv``'s
+    ``seconds``, the training time that a run resumed from its checkpoint carries on from before the
+    interruption, so that resumed runs do not make the ETA look short."""
+    try:
+        recorded = float(outcome.row.get("seconds", "nan"))
+    except ValueError:
+        recorded = float("nan")
+    return outcome.seconds if not recorded >= 0 else max(outcome.seconds, recorded)
 
 
 @dataclass
