@@ -19,6 +19,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pandas as pd
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -73,6 +75,16 @@ def finished_by_row(runs, methods):
     return " — ".join(parts)
 
 
+def run_minutes(runs):
+    """`` of N minutes each (median; A–B) on a 2-core CPU, …`` from the rows' training
+    seconds ("" without them): what a run costs on the machine the evidence was made on."""
+    minutes = runs["seconds"].dropna() / 60 if "seconds" in runs.columns else pd.Series(dtype=float)
+    if minutes.empty:
+        return ""
+    return (f" of {minutes.median():.0f} minutes each (median; {minutes.min():.0f}–{minutes.max():.0f}) "
+            "on a 2-core CPU, two runs at a time and other work beside them")
+
+
 def introduction(experiment, runs):
     planned = len(experiment.runs())
     epochs = joined(str(e) for e in sorted(runs["epochs"].unique())) if len(runs) else "the paper's"
@@ -84,8 +96,8 @@ def introduction(experiment, runs):
         f"reproduction's evidence: `configs/table1.toml --profile {experiment.profile}` is the paper's "
         f"protocol ({epochs} epochs, variant `{experiment.variant}`, {experiment.precision}, "
         f"best-validation-G-mean selection) at q = {joined(map(str, experiment.qs))}, all "
-        f"{len(experiment.methods)} methods of Table 1, seeds {seed_range(experiment.seeds)}: {planned} runs of "
-        "20–40 minutes each on a 2-core CPU. "
+        f"{len(experiment.methods)} methods of Table 1, seeds {seed_range(experiment.seeds)}: {planned} runs"
+        f"{run_minutes(runs)}. "
         f"{progress}; their rows and each run's `run.csv`, `history.csv` and `config.json` are in "
         f"`results/{experiment.profile}/`, and the tables below are the project's own reports on them "
         f"(`python -m arconvl report table1 table3 fig4 comparison --profile {experiment.profile}`; "
