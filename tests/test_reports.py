@@ -32,6 +32,7 @@ from arconvl.reports import (
     write_reports,
     write_table1,
 )
+from arconvl.reports.ablation_table import beats_control
 from arconvl.reports.names import ABLATION_METHODS, TABLE1_METHODS, display_name
 from arconvl.reports.render import format_mean_std
 
@@ -228,6 +229,11 @@ def test_ablation_table_pairwise_ranks_wilcoxon_and_bold():
     wilcoxon = table_row(markdown, "Wilcoxon p")
     assert wilcoxon[beta0] == f"{p:.2g}" == "0.27"
     assert wilcoxon[sigma0] == "–"  # one row with both results
+
+
+def test_ablation_bold_marks_only_a_version_that_beats_the_control_outright():
+    # Control 0.80: a tie is not bold, nor a missing mean (NaN), nor a worse one; 0.81 is.
+    assert beats_control(np.array([0.80, 0.80, 0.81, np.nan, 0.79])) == [False, False, True, False, False]
 
 
 def test_ablation_table_on_the_papers_numbers_reproduces_the_pairwise_ranks():

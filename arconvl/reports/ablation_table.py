@@ -13,10 +13,9 @@ import numpy as np
 import pandas as pd
 
 from arconvl.errors import DataError
-from arconvl.reports.main_table import ALPHA, main_table_csv, value_cells
-from arconvl.reports.names import ABLATION_METHODS, CONTROL_METHOD, display_name, metric_label, row_label
-from arconvl.reports.provenance import smoke_banner
-from arconvl.reports.render import FULL_SEEDS, MISSING, Cell, Table, format_p, format_rank, latex_name
+from arconvl.reports.main_table import ALPHA, main_table_csv, methods_table
+from arconvl.reports.names import ABLATION_METHODS, CONTROL_METHOD, display_name, metric_label
+from arconvl.reports.render import FULL_SEEDS, MISSING, Cell, format_p, format_rank
 from arconvl.reports.summary import STD_DDOF, complete_rows, summarise
 from arconvl.stats import average_ranks, wilcoxon_test
 
@@ -55,6 +54,12 @@ def pair_test(summary, method, control=CONTROL_METHOD):
     return test
 
 
+def beats_control(means):
+    """Bold flags of an ablation row: each degraded version whose mean beats the control's, the first
+    (NaN compares False: a missing mean is never bold)."""
+    return [False] + list(means[1:] > means[0])
+
+
 def ablation_table(results, metric="test_gmean", ablations=ABLATION_METHODS, control=CONTROL_METHOD,
                    alpha=ALPHA, title=None):
     """(Table, summary, [PairTest per ablation]) of Table 2 / supplementary Table 4 for ``metric``."""
@@ -62,18 +67,9 @@ def ablation_table(results, metric="test_gmean", ablations=ABLATION_METHODS, con
     methods = [control, *ablations]
     summary = summarise(results, metric, methods)
     tests = [pair_test(summary, m, control) for m in ablations]
-    table = Table(
-        caption=title or f"{metric_label(metric)} of {display_name(control)} and its degraded versions: "
-        "mean±std over the finished seeds.",
-        corner="Data",
-        header=[display_name(m) for m in methods],
-        header_latex=[latex_name(m) for m in methods],
-        banner=smoke_banner(results[results["method"].isin(methods)]),
-    )
-    for row in summary.index:
-        means = summary.loc[row, "mean"][methods].to_numpy(dtype=float)
-        bold = [False] + list(means[1:] > means[0])  # NaN compares False
-        table.rows.append((row_label(*row), value_cells(summary, row, methods, bold)))
+    caption = title or (f"{metric_label(metric)} of {display_name(control)} and its degraded versions: "
+                        "mean±std over the finished seeds.")
+    table = methods_table(results, summary, methods, caption, beats_control)
     table.rows.append((f"avgRank ({display_name(control)}/degraded)", [Cell(text=MISSING)] + [
         Cell(text=f"{format_rank(t.control_rank)}/{format_rank(t.method_rank)}" if t.n_rows else MISSING)
         for t in tests

@@ -92,15 +92,12 @@ def value_cells(summary, row, methods, bold):
     ]
 
 
-def main_table(results, metric="test_gmean", methods=TABLE1_METHODS, control=CONTROL_METHOD,
-               alpha=ALPHA, title=None):
-    """(Table, summary, RankTests) of Table 1 / supplementary Table 3 for ``metric``."""
-    methods = list(methods)
-    summary = summarise(results, metric, methods)
-    tests = rank_tests(summary, methods, control, alpha)
-    label = metric_label(metric)
+def methods_table(results, summary, methods, caption, bold):
+    """A ``Table`` of one column per method (display and LaTeX names) under the smoke banner of their
+    runs, and one row of mean±std cells per row of ``summary``; ``bold(means)`` flags the bold cells
+    of a row from its unrounded means (fractions, NaN where a method has no run)."""
     table = Table(
-        caption=title or f"{label} of the investigated methods: mean±std over the finished seeds.",
+        caption=caption,
         corner="Data",
         header=[display_name(m) for m in methods],
         header_latex=[latex_name(m) for m in methods],
@@ -108,7 +105,18 @@ def main_table(results, metric="test_gmean", methods=TABLE1_METHODS, control=CON
     )
     for row in summary.index:
         means = summary.loc[row, "mean"][methods].to_numpy(dtype=float)
-        table.rows.append((row_label(*row), value_cells(summary, row, methods, best_cells(means))))
+        table.rows.append((row_label(*row), value_cells(summary, row, methods, bold(means))))
+    return table
+
+
+def main_table(results, metric="test_gmean", methods=TABLE1_METHODS, control=CONTROL_METHOD,
+               alpha=ALPHA, title=None):
+    """(Table, summary, RankTests) of Table 1 / supplementary Table 3 for ``metric``."""
+    methods = list(methods)
+    summary = summarise(results, metric, methods)
+    tests = rank_tests(summary, methods, control, alpha)
+    caption = title or f"{metric_label(metric)} of the investigated methods: mean±std over the finished seeds."
+    table = methods_table(results, summary, methods, caption, best_cells)
     table.rows.append(("avgRank", [
         Cell(text=format_rank(tests.avg_ranks[m]), dagger=tests.significant(m)) for m in methods
     ]))
