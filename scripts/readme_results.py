@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from arconvl.data.imbalance import validation_count  # noqa: E402 - after the path insert above
+from arconvl.errors import ArconvlError, ConfigError  # noqa: E402
 from arconvl.paper import paper_class_counts  # noqa: E402
 from arconvl.reports import average_ranks_beside_paper, compare_with_paper, read_results  # noqa: E402
 from arconvl.reports.comparison import ranks_markdown  # noqa: E402
@@ -239,7 +240,7 @@ def replace_section(readme, text):
     """``readme`` with its "Reproduced results" section (up to the next ``## `` heading) replaced."""
     start = readme.find(HEADING + "\n")
     if start < 0:
-        raise SystemExit(f"the README has no line {HEADING!r}")
+        raise ConfigError(f"the README has no line {HEADING!r}")
     end = readme.find("\n## ", start + len(HEADING))
     return readme[:start] + text + (readme[end + 1:] if end >= 0 else "")
 
@@ -255,10 +256,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from arconvl.sweep.experiment import load_experiment  # noqa: PLC0415 - imports Keras; --help does not
 
-    experiment = load_experiment(EXPERIMENT, args.profile)
-    results = read_results(args.results_dir / args.profile / "table1.csv")
-    readme = args.readme.read_text(encoding="utf-8")
-    updated = replace_section(readme, section(experiment, results))
+    try:
+        experiment = load_experiment(EXPERIMENT, args.profile)
+        results = read_results(args.results_dir / args.profile / "table1.csv")
+        readme = args.readme.read_text(encoding="utf-8")
+        updated = replace_section(readme, section(experiment, results))
+    except (ArconvlError, OSError) as error:
+        print(f"readme_results.py: error: {error}", file=sys.stderr)
+        return 2
     if args.check:
         if updated == readme:
             return 0

@@ -64,6 +64,14 @@ def test_check_fails_with_a_diff_when_a_number_of_the_section_is_edited(script, 
     assert script.main(["--check", "--readme", str(tmp_path / "README.md")]) == 0
 
 
+def test_bad_input_is_one_error_line_not_a_traceback(script, tmp_path, capsys):
+    assert script.main(["--results-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith(f"readme_results.py: error: results file {tmp_path}")
+    (tmp_path / "README.md").write_text("# A README without the section\n", encoding="utf-8")
+    assert script.main(["--readme", str(tmp_path / "README.md")]) == 2
+    assert "has no line '## Reproduced results'" in capsys.readouterr().err
+
+
 def test_the_section_replaces_only_its_own_part_of_the_readme(script):
     readme = "# T\n\nintro\n\n## Reproduced results\n\nold\n\n| a |\n\n## Statistics\n\nkept\n"
     assert script.replace_section(readme, "## Reproduced results\n\nnew\n\n") == (
