@@ -14,7 +14,6 @@ test suite) fails when the committed rows and the README part ways.
 
 import argparse
 import difflib
-import math
 import sys
 import textwrap
 from pathlib import Path
@@ -27,8 +26,14 @@ sys.path.insert(0, str(REPO))
 from arconvl.data.imbalance import validation_count  # noqa: E402 - after the path insert above
 from arconvl.errors import ArconvlError, ConfigError  # noqa: E402
 from arconvl.paper import paper_class_counts  # noqa: E402
-from arconvl.reports import average_ranks_beside_paper, compare_with_paper, read_results  # noqa: E402
-from arconvl.reports.comparison import ranks_markdown  # noqa: E402
+from arconvl.reports import (  # noqa: E402
+    average_ranks_beside_paper,
+    compare_with_paper,
+    finished_runs,
+    format_mean_std,
+    read_results,
+)
+from arconvl.reports.comparison import format_signed, ranks_markdown  # noqa: E402
 from arconvl.reports.names import display_name  # noqa: E402
 
 HEADING = "## Reproduced results"
@@ -36,16 +41,6 @@ EXPERIMENT = REPO / "configs" / "table1.toml"
 WIDTH = 100  # the README's line width
 BEYOND = 2  # a cell further than this many paper stds from the paper's mean is named in the prose
 GMEAN = "test_gmean"
-
-
-def signed(value):
-    """``+1.2`` / ``−1.2`` (a true minus sign), one decimal."""
-    return ("+" if value >= 0 else "−") + f"{abs(value):.1f}"
-
-
-def mean_std(mean, std, n):
-    """``mean±std`` in %, one decimal; the mean alone where one seed leaves the std undefined."""
-    return f"{mean:.1f}" if n < 2 or math.isnan(std) else f"{mean:.1f}±{std:.1f}"
 
 
 def joined(names):
@@ -120,9 +115,10 @@ def gmean_table(cells):
     for c in cells.itertuples():
         lines.append(
             f"| {c.data} | {c.display_name} | {c.paper_mean_pct:.1f}±{c.paper_std_pct:.1f} | "
-            f"{mean_std(c.ours_mean_pct, c.ours_std_pct, c.n)} | {signed(c.diff_paper_stds)} | "
-            f"{mean_std(c.ours_last_mean_pct, c.ours_last_std_pct, c.n)} | "
-            f"{signed(c.diff_last_paper_stds)} | {c.n} |")
+            f"{format_mean_std(c.ours_mean_pct, c.ours_std_pct, c.n, full_n=0)} | "
+            f"{format_signed(c.diff_paper_stds, 1)} | "
+            f"{format_mean_std(c.ours_last_mean_pct, c.ours_last_std_pct, c.n, full_n=0)} | "
+            f"{format_signed(c.diff_last_paper_stds, 1)} | {c.n} |")
     return "\n".join(lines)
 
 
@@ -155,7 +151,7 @@ def beyond_list(cells):
     for c in cells.itertuples():
         for where, value in (("selected", c.diff_paper_stds), ("last", c.diff_last_paper_stds)):
             if abs(value) > BEYOND:
-                items.append(f"{c.display_name} at {c.data}, {where} epoch: {signed(value)} stds, n = {c.n}")
+                items.append(f"{c.display_name} at {c.data}, {where} epoch: {format_signed(value, 1)} stds, n = {c.n}")
     return "beyond: " + "; ".join(items) if items else f"none beyond {BEYOND}"
 
 
@@ -227,8 +223,7 @@ def section(experiment, results):
     comparison = compare_with_paper(results)
     cells = comparison[comparison["metric"] == GMEAN]
     ranks, rank_rows = average_ranks_beside_paper(results)
-    runs = results.drop_duplicates(subset=["dataset", "q", "method", "seed"], keep="last")
-    runs = runs[runs[GMEAN].notna()]
+    runs = finished_runs(results, GMEAN)
     paragraphs = [HEADING, introduction(experiment, runs), TABLE_INTRODUCTION, gmean_table(cells)]
     if ranks is not None:
         paragraphs += [ranks_introduction(rank_rows), ranks_markdown(ranks)]

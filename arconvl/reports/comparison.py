@@ -186,7 +186,8 @@ def average_ranks_beside_paper(results, paper_table=PAPER_TABLES[0]):
     return ranks, labels
 
 
-def _signed(value, digits):
+def format_signed(value, digits):
+    """``value`` with its sign, a true minus and ``digits`` decimals; ±∞ as such, NaN as missing."""
     if math.isnan(value):
         return MISSING
     if math.isinf(value):
@@ -223,8 +224,8 @@ def comparison_markdown(comparison, banner="", ranks=None, rank_rows=()):
             ours = format_mean_std(r.ours_mean_pct, r.ours_std_pct, r.n, full_n=0)
             last = MISSING if math.isnan(r.ours_last_mean_pct) else format_mean_std(
                 r.ours_last_mean_pct, r.ours_last_std_pct, r.n, full_n=0)
-            cells = [r.data, r.display_name, paper, ours, str(r.n), _signed(r.diff_pct_points, 2),
-                     _signed(r.diff_paper_stds, 2), last, _signed(r.diff_last_paper_stds, 2),
+            cells = [r.data, r.display_name, paper, ours, str(r.n), format_signed(r.diff_pct_points, 2),
+                     format_signed(r.diff_paper_stds, 2), last, format_signed(r.diff_last_paper_stds, 2),
                      r.experiment or MISSING, r.profile or MISSING,
                      r.variant or MISSING, r.epochs or MISSING, r.subsample or MISSING, r.seeds,
                      r.selected_epochs or MISSING]
