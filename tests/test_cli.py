@@ -186,6 +186,36 @@ def test_help_lists_every_method(capsys):
         assert name in out and method.description in out
 
 
+# Each command in one fresh process, which then names any Keras / TensorFlow / JAX module it loaded.
+_IMPORT_PROBE = """
+import sys
+from arconvl.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exit_:
+    code = exit_.code
+heavy = sorted({name.split(".")[0] for name in sys.modules} & {"keras", "tensorflow", "jax"})
+print("EXIT", code, "LOADED", " ".join(heavy) or "none")
+"""
+
+
+@pytest.mark.parametrize("args", [
+    ("--help",), ("train", "--help"), ("sweep", "--help"), ("predict", "--help"),
+    ("report", "table1", "comparison", "--profile", "fashion", "--results-dir", "{results}"),
+    ("stats", "--table", "arconvl/paper/paper-table1-gmean.tsv"),
+], ids=lambda args: " ".join(args[:2]))
+def test_commands_that_train_nothing_never_import_keras(args, tmp_path):
+    """Help, reports and statistics start in about a second: the registry names its losses, and the
+    backbone names and epoch schedules live apart from the Keras code, so none of them loads Keras."""
+    results = tmp_path / "results"
+    (results / "fashion").mkdir(parents=True)
+    (results / "fashion" / "table1.csv").write_bytes((REPO / "results/fashion/table1.csv").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, *(a.format(results=results) for a in args)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+    assert done.stdout.splitlines()[-1] == "EXIT 0 LOADED none", done.stderr[-2000:]
+
+
 def _is_tensorflow_log(line):
     """TensorFlow's native start-up lines, printed before its log level applies."""
     return line.startswith(("WARNING: All log messages before absl", "I0000 ", "W0000 ", "E0000 "))

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from arconvl.errors import ConfigError
-from arconvl.model.schedules import StepDecay, WarmupThenConstant, scale_epoch, step_decay, warmup_then_constant
+from arconvl.model.epoch_schedules import scale_epoch, step_decay, warmup_then_constant
+from arconvl.model.schedules import StepDecay, WarmupThenConstant
 from arconvl.run.config import resolve_run_config
 
 

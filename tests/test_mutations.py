@@ -48,7 +48,7 @@ MUTATIONS = [
              "keras.optimizers.SGD(radius_rate,", "keras.optimizers.SGD(network_rate,",
              (WIRING + "test_optimizers_hold_the_scheduled_rates_in_each_epoch",
               WIRING + "test_history_logs_the_rates_the_optimizers_held")),
-    Mutation("step decay one epoch off", "arconvl/model/schedules.py",
+    Mutation("step decay one epoch off", "arconvl/model/epoch_schedules.py",
              "if epoch >= start)", "if epoch > start)",
              ("tests/test_config_schedules.py::test_step_decay_and_warmup_by_hand",)),
     Mutation("the optimizers' step decay one epoch off", "arconvl/model/schedules.py",

@@ -2,23 +2,32 @@
 radius_sq,] **params) -> (loss, parts)`` of the squared distances d² = d²(f(x_i), C_j), shape (n, k).
 
 The parameters are keyword-only and have no defaults: ``arconvl.losses.registry``, the registry that names
-the losses, holds every default in one place."""
+the losses, holds every default in one place.
 
-from arconvl.losses.affinity import AFFINITY_PARTS, affinity_loss
-from arconvl.losses.arconvl import ARCONVL_PARTS, arconvl_loss
-from arconvl.losses.cpl import CPL_PARTS, GCPL_PARTS, cpl_loss, gcpl_loss
-from arconvl.losses.logit_adjustment import LA_PARTS, la_loss
-from arconvl.losses.reweighting import (
-    CB_FOCAL_PARTS,
-    CB_PARTS,
-    FOCAL_PARTS,
-    cb_focal_loss,
-    cb_loss,
-    focal_loss,
-)
+The loss functions load on first use (PEP 562), so that the registry, and the configuration checks and
+commands built on it, run without importing Keras and its backend.
+"""
 
-__all__ = [
-    "AFFINITY_PARTS", "ARCONVL_PARTS", "CB_FOCAL_PARTS", "CB_PARTS", "CPL_PARTS", "FOCAL_PARTS",
-    "GCPL_PARTS", "LA_PARTS", "affinity_loss", "arconvl_loss", "cb_focal_loss", "cb_loss",
-    "cpl_loss", "focal_loss", "gcpl_loss", "la_loss",
-]
+import importlib
+
+_EXPORTS = {  # module: the loss functions and the names of their parts (the keys of their parts dict)
+    "affinity": ("affinity_loss", "AFFINITY_PARTS"),
+    "arconvl": ("arconvl_loss", "ARCONVL_PARTS"),
+    "cpl": ("cpl_loss", "CPL_PARTS", "gcpl_loss", "GCPL_PARTS"),
+    "logit_adjustment": ("la_loss", "LA_PARTS"),
+    "reweighting": ("focal_loss", "FOCAL_PARTS", "cb_loss", "CB_PARTS", "cb_focal_loss", "CB_FOCAL_PARTS"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name):
+    """``arconvl.losses.<name>``: a loss function or its parts, its module (and Keras) imported on first use."""
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

@@ -3,49 +3,55 @@
 Every entry maps a method name to its loss function and its default parameters, including the
 ones that depend on the dataset or on the ``code`` / ``paper`` variant. The training code asks the
 registry for a ``ResolvedMethod`` and never branches on a method name.
+
+It names each loss function rather than importing it: the function, and Keras with it, loads on first
+use of ``.loss``, so that commands which only read or check configurations never import Keras.
 """
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Mapping
 
+import arconvl.losses
 from arconvl.errors import ConfigError
-from arconvl.losses import (
-    AFFINITY_PARTS,
-    ARCONVL_PARTS,
-    CB_FOCAL_PARTS,
-    CB_PARTS,
-    CPL_PARTS,
-    FOCAL_PARTS,
-    GCPL_PARTS,
-    LA_PARTS,
-    affinity_loss,
-    arconvl_loss,
-    cb_focal_loss,
-    cb_loss,
-    cpl_loss,
-    focal_loss,
-    gcpl_loss,
-    la_loss,
-)
-from arconvl.losses.reweighting import CB_FOCAL_FORMS, FOCAL_CLASS_WEIGHTS
-from arconvl.model.geometry import squared_distances
+from arconvl.losses.choices import CB_FOCAL_FORMS, FOCAL_CLASS_WEIGHTS
 from arconvl.paper.methods import ABLATION_METHODS, TABLE1_METHODS  # noqa: F401 - re-exported
 
 VARIANTS = ("code", "paper")
 
 
+class _NamedLoss:
+    """``loss`` and ``parts`` of a method that names them (``loss_name``, ``parts_name``) in
+    ``arconvl.losses``, and whether it learns class radii."""
+
+    @property
+    def loss(self):
+        """The loss function (importing its module, and Keras, on first use)."""
+        return getattr(arconvl.losses, self.loss_name)
+
+    @property
+    def parts(self):
+        """The names of the loss's parts, the keys of the dict it returns beside the loss."""
+        return getattr(arconvl.losses, self.parts_name)
+
+    @property
+    def uses_radii(self):
+        """Whether the model learns class radii for this method."""
+        return "radius_sq" in self.geometry
+
+
 @dataclass(frozen=True)
-class Method:
+class Method(_NamedLoss):
     """A loss with its defaults, the only place that holds them.
 
+    ``loss_name``, ``parts_name``: the loss function and its parts in ``arconvl.losses``;
     ``params``: defaults for every dataset and variant; ``variant_params[v]``: added under variant
     v; ``dataset_params[d]``: added on dataset d. ``geometry``: the tensors the loss takes as
     keyword arguments besides d² ("centers", "radius_sq"); a method that takes "radius_sq" learns
     class radii. ``choices[p]``: the values a string parameter p may take.
     """
 
-    loss: Callable
-    parts: tuple
+    loss_name: str
+    parts_name: str
     description: str
     params: Mapping = field(default_factory=dict)
     variant_params: Mapping = field(default_factory=dict)
@@ -53,29 +59,21 @@ class Method:
     geometry: tuple = ()
     choices: Mapping = field(default_factory=dict)
 
-    @property
-    def uses_radii(self):
-        """Whether the model learns class radii for this method."""
-        return "radius_sq" in self.geometry
-
 
 @dataclass(frozen=True)
-class ResolvedMethod:
+class ResolvedMethod(_NamedLoss):
     """A method with its parameters fixed for one run."""
 
     name: str
-    loss: Callable
-    parts: tuple
+    loss_name: str
+    parts_name: str
     params: Mapping
     geometry: tuple = ()
 
-    @property
-    def uses_radii(self):
-        """Whether the model learns class radii for this method."""
-        return "radius_sq" in self.geometry
-
     def __call__(self, features, centers, labels, class_counts, radius_sq=None):
         """The loss and its parts for one batch."""
+        from arconvl.model.geometry import squared_distances  # noqa: PLC0415 - Keras, at the first batch
+
         given = {"centers": centers, "radius_sq": radius_sq}
         geometry = {key: given[key] for key in self.geometry}
         return self.loss(squared_distances(features, centers), labels, class_counts, **geometry, **self.params)
@@ -89,8 +87,8 @@ _ARCONVL_VARIANTS = {
 
 def _arconvl(description, **params):
     return Method(
-        loss=arconvl_loss,
-        parts=ARCONVL_PARTS,
+        loss_name="arconvl_loss",
+        parts_name="ARCONVL_PARTS",
         description=description,
         params={"gamma": 0.05, "fixed_beta": None, "fixed_sigma2": None, "center_term": True, **params},
         variant_params=_ARCONVL_VARIANTS,
@@ -100,29 +98,29 @@ def _arconvl(description, **params):
 
 METHODS = {
     # Table 1: the seven baselines (supplementary Table 2 for their parameters) and ARConvL.
-    "cpl": Method(cpl_loss, CPL_PARTS, "CPL: distance-based cross-entropy", {"temperature": 1.0}),
+    "cpl": Method("cpl_loss", "CPL_PARTS", "CPL: distance-based cross-entropy", {"temperature": 1.0}),
     "gcpl": Method(
-        gcpl_loss, GCPL_PARTS, "GCPL: CPL + lambda x prototype loss",
+        "gcpl_loss", "GCPL_PARTS", "GCPL: CPL + lambda x prototype loss",
         {"weight": 0.1, "temperature": 1.0, "halve_prototype_loss": False},
     ),
     "focal": Method(
-        focal_loss, FOCAL_PARTS, "Focal loss, softmax form", {"gamma": 2.0, "class_weight": "none"},
+        "focal_loss", "FOCAL_PARTS", "Focal loss, softmax form", {"gamma": 2.0, "class_weight": "none"},
         choices={"class_weight": FOCAL_CLASS_WEIGHTS},
     ),
-    "cb": Method(cb_loss, CB_PARTS, "Class-balanced softmax cross-entropy", {"beta": 0.9999}),
+    "cb": Method("cb_loss", "CB_PARTS", "Class-balanced softmax cross-entropy", {"beta": 0.9999}),
     "cb_focal": Method(
-        cb_focal_loss, CB_FOCAL_PARTS, "Class-balanced focal loss",
+        "cb_focal_loss", "CB_FOCAL_PARTS", "Class-balanced focal loss",
         {"beta": 0.9999, "gamma": 2.0, "form": "softmax"},
         dataset_params={"inaturalist2018": {"beta": 0.999, "gamma": 0.5}},
         choices={"form": CB_FOCAL_FORMS},
     ),
     "affinity": Method(
-        affinity_loss, AFFINITY_PARTS, "Max-margin Gaussian affinity + diversity regulariser",
+        "affinity_loss", "AFFINITY_PARTS", "Max-margin Gaussian affinity + diversity regulariser",
         {"margin": 0.43, "sigma": 10.0, "diversity_weight": 1.0},
         dataset_params={"mnist": {"margin": 0.75}, "fashion_mnist": {"margin": 0.75}},
         geometry=("centers",),
     ),
-    "la": Method(la_loss, LA_PARTS, "Logit-adjusted cross-entropy", {"tau": 1.0}),
+    "la": Method("la_loss", "LA_PARTS", "Logit-adjusted cross-entropy", {"tau": 1.0}),
     "arconvl": _arconvl("ARConvL, Eq. 1-8"),
     # Table 2: the ARConvL ablations.
     "arconvl_beta0": _arconvl("ARConvL with beta fixed to 0 (no L_D)", fixed_beta=0.0),
@@ -184,4 +182,4 @@ def resolve_method(name, *, dataset=None, variant="code", overrides=None):
             raise ConfigError(
                 f"parameter {key!r} of {name!r} must be one of {', '.join(method.choices[key])}, got {value!r}"
             )
-    return ResolvedMethod(name, method.loss, method.parts, params, method.geometry)
+    return ResolvedMethod(name, method.loss_name, method.parts_name, params, method.geometry)

@@ -3,6 +3,7 @@
 
 from keras import ops
 
+from arconvl.losses.choices import CB_FOCAL_FORMS, FOCAL_CLASS_WEIGHTS
 from arconvl.model.geometry import (
     class_balanced_weights,
     cross_entropy_from_logits,
@@ -13,8 +14,6 @@ from arconvl.model.geometry import (
 FOCAL_PARTS = ("focal",)
 CB_PARTS = ("weighted_ce",)
 CB_FOCAL_PARTS = ("weighted_focal",)
-
-FOCAL_CLASS_WEIGHTS = ("none", "inverse_frequency")
 
 
 def focal_loss(d2, labels, class_counts, *, gamma, class_weight):
@@ -47,8 +46,7 @@ def sigmoid_focal_terms(logits, labels, gamma):
     return ops.sum(modulator * bce, axis=1)
 
 
-FOCAL_TERMS = {"softmax": softmax_focal_terms, "sigmoid": sigmoid_focal_terms}
-CB_FOCAL_FORMS = tuple(FOCAL_TERMS)
+FOCAL_TERMS = dict(zip(CB_FOCAL_FORMS, (softmax_focal_terms, sigmoid_focal_terms), strict=True))
 
 
 def cb_focal_loss(d2, labels, class_counts, *, beta, gamma, form):

@@ -2,22 +2,25 @@
 and any ResNet depth 6n + 2, and ``keras.applications`` backbones (ResNet50V2, EfficientNetB0) with
 weights none, ImageNet's or a file, for a user's own images.
 
-Names (``build_backbone``): ``small_cnn``, ``resnetN`` (N = 6n + 2: 20, 32, 44, 56, …),
-``resnet50v2``, ``efficientnetb0``.
+Names (``build_backbone``, checked in ``arconvl.model.backbone_names``): ``small_cnn``, ``resnetN``
+(N = 6n + 2: 20, 32, 44, 56, …), ``resnet50v2``, ``efficientnetb0``.
 """
-
-import re
-from pathlib import Path
 
 import keras
 from keras import layers
 
 from arconvl.errors import ConfigError
+from arconvl.model.backbone_names import (
+    APPLICATIONS,
+    IMAGENET,
+    check_backbone_name,
+    check_resnet_depth,
+    check_weights,
+    resnet_depth,
+)
 
 SMALL_CNN_MIN_SIDE = 4  # two 2×2 max-poolings
 APPLICATION_MIN_SIDE = 32  # keras.applications without their top
-IMAGENET = "imagenet"
-BACKBONE_NAMES_HELP = "small_cnn, resnetN (N = 6n + 2: 20, 32, 44, 56, ...), resnet50v2, efficientnetb0"
 
 
 def small_cnn(input_shape, feature_dim=64):
@@ -57,13 +60,6 @@ def _residual_block(x, filters, strides):
     return layers.Add()([x, y])
 
 
-def check_resnet_depth(depth):
-    """``depth`` if it is 6n + 2 with n >= 1, else ``ConfigError``."""
-    if depth < 8 or (depth - 2) % 6 != 0:
-        raise ConfigError(f"ResNet depth must be 6n + 2 with n >= 1 (e.g. 20, 32, 44, 56), got {depth}")
-    return depth
-
-
 def resnet(input_shape, depth):
     """ResNet of the public code: stem conv(16) → BN → ELU; 3 stacks of (depth − 2)/6 blocks with
     16/32/64 filters (stride 2 and a 1×1 projection at the start of stacks 2 and 3); ELU → global
@@ -85,33 +81,14 @@ def resnet(input_shape, depth):
     return keras.Model(inputs, features, name=f"resnet{depth}")
 
 
-# keras.applications backbones: the constructor and the affine map from raw 0–255 pixels to the
-# input range its ImageNet weights expect (ResNet50V2: [−1, 1]; EfficientNetB0 rescales inside).
-APPLICATIONS = {
-    "resnet50v2": (keras.applications.ResNet50V2, 1.0 / 127.5, -1.0),
-    "efficientnetb0": (keras.applications.EfficientNetB0, 1.0, 0.0),
-}
-
-
-def check_weights(weights):
-    """None (random initialisation), "imagenet" or an existing file; ``ConfigError`` otherwise.
-    "none" (any case) is None."""
-    if weights is None or str(weights).lower() == "none":
-        return None
-    if weights == IMAGENET:
-        return IMAGENET
-    if not Path(weights).is_file():
-        raise ConfigError(f"backbone weights must be none, imagenet or an existing file; {weights} is no file")
-    return str(weights)
-
-
 def application(name, input_shape, feature_dim=64, weights=None, pixel_scale=1.0):
     """``keras.applications`` backbone ``name`` without its top, global average pooling, then
     dense(D) → BN as the small CNN's head. Inputs are raw pixels × ``pixel_scale``; a rescaling
     layer maps them to the range the application expects. ``weights``: None, "imagenet" (Keras
     downloads them once into ~/.keras/models) or a weights file of the application without top.
     """
-    constructor, scale, offset = APPLICATIONS[name]
+    constructor_name, scale, offset = APPLICATIONS[name]
+    constructor = getattr(keras.applications, constructor_name)
     weights = check_weights(weights)
     if min(input_shape[:2]) < APPLICATION_MIN_SIDE:
         raise ConfigError(f"{name} needs images of at least {APPLICATION_MIN_SIDE}×{APPLICATION_MIN_SIDE} pixels, "
@@ -135,27 +112,6 @@ def application(name, input_shape, feature_dim=64, weights=None, pixel_scale=1.0
     x = layers.Dense(feature_dim, kernel_initializer="he_uniform")(x)
     features = layers.BatchNormalization()(x)
     return keras.Model(inputs, features, name=name)
-
-
-def resnet_depth(name):
-    """N of a backbone name ``resnetN`` (N = 6n + 2), None for any other name; ``ConfigError`` for
-    a ResNet of another depth."""
-    depth = re.fullmatch(r"resnet(\d+)", name) if name not in APPLICATIONS else None
-    if depth is None:
-        return None
-    return check_resnet_depth(int(depth.group(1)))
-
-
-def check_backbone_name(name):
-    """``name`` if it names a backbone of ``build_backbone``, else ``ConfigError``."""
-    if name != "small_cnn" and name not in APPLICATIONS and resnet_depth(name) is None:
-        raise ConfigError(f"unknown backbone {name!r}; choose from {BACKBONE_NAMES_HELP}")
-    return name
-
-
-def takes_feature_dim(name):
-    """Whether backbone ``name`` ends in a dense(D) layer (the paper's ResNets have D = 64)."""
-    return name == "small_cnn" or name in APPLICATIONS
 
 
 def build_backbone(name, input_shape, feature_dim=64, *, weights=None, pixel_scale=1.0):

@@ -1,31 +1,11 @@
-"""The learning-rate schedules of SPEC §2, §5: pure functions of the 1-based epoch, and the same
-schedules as ``keras.optimizers.schedules.LearningRateSchedule`` keyed on the optimizer's step, so
-that plain ``fit`` follows the protocol (``StepDecay`` for the network, ``WarmupThenConstant`` for
-the radii)."""
-
-import math
+"""The learning-rate schedules of SPEC §2, §5 (``arconvl.model.epoch_schedules``) as
+``keras.optimizers.schedules.LearningRateSchedule`` keyed on the optimizer's step, so that plain
+``fit`` follows the protocol (``StepDecay`` for the network, ``WarmupThenConstant`` for the radii)."""
 
 import keras
 from keras import ops
 
-
-def scale_epoch(epoch, default_epochs, epochs):
-    """Where 1-based ``epoch`` of a ``default_epochs`` schedule falls in an ``epochs``-long run.
-
-    The schedule keeps its shape: epoch e starts after the same fraction (e − 1)/default_epochs
-    of training, rounded half up to a whole epoch.
-    """
-    return math.floor((epoch - 1) * epochs / default_epochs + 0.5) + 1
-
-
-def step_decay(epoch, base_lr, decay_epochs, factor=0.1):
-    """base_lr × factor^m, m = how many of ``decay_epochs`` (1-based starts) are ≤ ``epoch``."""
-    return base_lr * factor ** sum(1 for start in decay_epochs if epoch >= start)
-
-
-def warmup_then_constant(epoch, warmup_lr, lr, warmup_epochs):
-    """``warmup_lr`` for the first ``warmup_epochs`` epochs, ``lr`` afterwards (the radii, SPEC §2)."""
-    return warmup_lr if epoch <= warmup_epochs else lr
+from arconvl.model.epoch_schedules import step_decay
 
 
 def _epoch_of_step(step, steps_per_epoch):

@@ -15,8 +15,8 @@ from arconvl.data.catalog import FOLDER, LARGE_SCALE_NAMES, NATURAL_Q, OWN_DATA_
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
 from arconvl.losses.registry import resolve_method
-from arconvl.model.backbones import APPLICATIONS, takes_feature_dim
-from arconvl.model.schedules import scale_epoch
+from arconvl.model.backbone_names import APPLICATIONS, takes_feature_dim
+from arconvl.model.epoch_schedules import scale_epoch
 from arconvl.run.options import PRECISIONS, RUN_OPTIONS, check_option, with_run_options  # noqa: F401 - PRECISIONS re-exported
 
 # Per dataset: backbone, paper epochs, 1-based first epochs of the two ×0.1 decays (paper wording),

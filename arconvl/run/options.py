@@ -38,7 +38,7 @@ from arconvl.data.catalog import TRAINABLE_DATASETS
 from arconvl.data.own_data import DEFAULT_TEST_FRACTION
 from arconvl.errors import ConfigError
 from arconvl.losses.registry import METHODS, VARIANTS
-from arconvl.model.backbones import BACKBONE_NAMES_HELP, check_backbone_name, check_weights
+from arconvl.model.backbone_names import BACKBONE_NAMES_HELP, check_backbone_name, check_weights
 from arconvl.run.toml_file import read_toml
 
 # Compute precision of the backbone (centers, radii, distances and losses stay float32).
