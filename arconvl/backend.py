@@ -9,10 +9,34 @@ Run directories written before the backend was recorded were all written on Tens
 Keras is imported on first use, so that modules which need no Keras stay free of it.
 """
 
+import os
+import sys
+
 from arconvl.errors import ConfigError
 
 TENSORFLOW = "tensorflow"
 UNRECORDED_BACKEND = TENSORFLOW  # the backend of a config.json, run.csv or checkpoint that names none
+
+
+def import_keras_quietly():
+    """Import Keras, and its backend with it, with file descriptor 2 on /dev/null unless the user asked
+    for TensorFlow's INFO lines (``TF_CPP_MIN_LOG_LEVEL=0``): TensorFlow writes its start-up lines (the
+    oneDNN notice, CUDA probing on a CPU machine) before its C++ logging is set up, where that variable
+    alone does not reach them. A Python error in the import still shows. The commands that train or
+    load a model call it first; the others never import Keras."""
+    quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "") not in ("", "0")
+    saved = os.dup(2) if quiet else None
+    if quiet:
+        sys.stderr.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    try:
+        import keras  # noqa: F401, PLC0415 - the point of this function
+    finally:
+        if quiet:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def current_backend():

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from arconvl.backend import import_keras_quietly
 from arconvl.data import prepare_run_data
 from arconvl.data.catalog import OWN_DATA_NAMES
 from arconvl.data.run_data import check_data_dir, class_record, class_table
@@ -90,7 +91,7 @@ def build_parser():
     train.add_argument("--out", type=path_argument, required=True, metavar="RUN_DIR", help="run directory")
     train.add_argument("--quiet", action="store_true", help="no per-step progress bar, no bar while an image folder "
                        "is checked")
-    train.set_defaults(handler=run_train)
+    train.set_defaults(handler=run_train, loads_keras=True)
 
     sweep = commands.add_parser(
         "sweep",
@@ -118,7 +119,7 @@ def build_parser():
     sweep.add_argument("--results-dir", type=path_argument, default=Path("results"))
     _add_data_arguments(sweep)
     sweep.add_argument("--dry-run", action="store_true", help="list the runs still to do and exit")
-    sweep.set_defaults(handler=run_sweep_command)
+    sweep.set_defaults(handler=run_sweep_command, loads_keras=True)
 
     report = commands.add_parser(
         "report",
@@ -145,7 +146,7 @@ def build_parser():
     predict.add_argument("--out", type=path_argument, required=True, metavar="FILE.csv", help="the predictions CSV")
     predict.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     predict.add_argument("--quiet", action="store_true", help="no progress bars")
-    predict.set_defaults(handler=run_predict)
+    predict.set_defaults(handler=run_predict, loads_keras=True)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -163,7 +164,7 @@ def build_parser():
                           help="output folder (default: RUN_DIR/evaluation)")
     evaluate.add_argument("--overwrite", action="store_true", help="write into an existing --out")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
-    evaluate.set_defaults(handler=run_evaluate)
+    evaluate.set_defaults(handler=run_evaluate, loads_keras=True)
 
     add_stats_parser(commands)
     return parser
@@ -360,6 +361,8 @@ def main(argv=None):
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # progress shows up at once in a redirected log
     args = build_parser().parse_args(argv)
+    if getattr(args, "loads_keras", False):
+        import_keras_quietly()
     try:
         return args.handler(args)
     except ArconvlError as error:
