@@ -5,7 +5,7 @@ ones that depend on the dataset or on the ``code`` / ``paper`` variant. The trai
 registry for a ``ResolvedMethod`` and never branches on a method name.
 
 It names each loss function rather than importing it: the function, and Keras with it, loads on first
-use of ``.loss``, so that commands which only read or check configurations never import Keras.
+use of ``.loss``, so that the command line's help, reports and statistics never import Keras.
 """
 
 from dataclasses import dataclass, field
