@@ -23,7 +23,9 @@ def import_keras_quietly():
     for TensorFlow's INFO lines (``TF_CPP_MIN_LOG_LEVEL=0``): TensorFlow writes its start-up lines (the
     oneDNN notice, CUDA probing on a CPU machine) before its C++ logging is set up, where that variable
     alone does not reach them. A Python error in the import still shows. The commands that train or
-    load a model call it first; the others never import Keras."""
+    load a model call it first, and ``current_backend`` through it; the others never import Keras."""
+    if "keras" in sys.modules:
+        return
     quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "") not in ("", "0")
     saved = os.dup(2) if quiet else None
     if quiet:
@@ -41,7 +43,8 @@ def import_keras_quietly():
 
 def current_backend():
     """The Keras backend of this process ("tensorflow", "jax", ...), fixed when Keras is imported."""
-    import keras  # noqa: PLC0415 - imported on first use
+    import_keras_quietly()
+    import keras  # noqa: PLC0415 - imported above, on first use
 
     return keras.config.backend()
 

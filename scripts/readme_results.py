@@ -25,8 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as python -m arconvl: no TensorFlow start-up lines
 
-from arconvl.backend import import_keras_quietly  # noqa: E402 - after the path insert above
-from arconvl.data.imbalance import validation_count  # noqa: E402
+from arconvl.data.imbalance import validation_count  # noqa: E402 - after the path insert above
 from arconvl.errors import ArconvlError, ConfigError  # noqa: E402
 from arconvl.paper import paper_class_counts  # noqa: E402
 from arconvl.reports import (  # noqa: E402
@@ -252,8 +251,7 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 with a diff when the README's section is stale")
     args = parser.parse_args(argv)
-    import_keras_quietly()  # load_experiment records the Keras backend of the runs
-    from arconvl.sweep.experiment import load_experiment  # noqa: PLC0415 - the Keras backend, as above
+    from arconvl.sweep.experiment import load_experiment  # noqa: PLC0415 - imports Keras; --help does not
 
     try:
         experiment = load_experiment(EXPERIMENT, args.profile)

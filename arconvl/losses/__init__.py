@@ -4,8 +4,8 @@ radius_sq,] **params) -> (loss, parts)`` of the squared distances d² = d²(f(x_
 The parameters are keyword-only and have no defaults: ``arconvl.losses.registry``, the registry that names
 the losses, holds every default in one place.
 
-The loss functions load on first use (PEP 562), so that the registry, and the configuration checks and
-commands built on it, run without importing Keras and its backend.
+The loss functions load on first use (PEP 562), so that the registry, and the command line's help,
+reports and statistics built on it, run without importing Keras and its backend.
 """
 
 import importlib
