@@ -1,8 +1,10 @@
 """CelebA hair-5 and iNaturalist 2018 from local copies, on small generated directories in the
 real layouts (the writers below do not use the code under test), and the image-file pipelines."""
 
+import inspect
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -542,3 +544,9 @@ def test_prepare_with_verify_names_the_bad_image(tmp_path):
     (root / "img_align_celeba" / "000004.jpg").write_bytes(b"\xff\xd8broken")
     one_line_error(r"img_align_celeba/000004\.jpg: cannot be decoded", prepare_large_scale_splits, "celeba", root, 0,
                    verify=True)
+
+
+@pytest.mark.parametrize("pipeline", [image_file_train_pipeline, image_file_eval_pipeline])
+def test_the_documented_signature_of_each_image_pipeline_is_its_signature(pipeline):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "large_scale_datasets.md").read_text(encoding="utf-8")
+    assert f"`{pipeline.__name__}{inspect.signature(pipeline)}`" in doc

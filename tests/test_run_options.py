@@ -5,6 +5,7 @@ all derive from it, so an option added there alone reaches every one of them."""
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -33,6 +34,12 @@ def test_every_option_is_a_field_of_the_run_config_and_the_sweep():
     assert option_values(run) == {**{n: o.default for n, o in RUN_OPTIONS.items()}, "dataset": "mnist", "q": 2,
                                   "epochs": 3}
 
+
+def test_the_readme_names_every_key_of_a_toml_run_file():
+    """README, ``--config FILE.toml``: its list of keys is the table's, in the table's order."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("reads the run options from a file (keys "):].split(" and a `[params]` table")[0]
+    assert re.findall(r"`(\w+)`", listed) == list(RUN_OPTIONS)
 
 def test_the_configuration_columns_are_the_options_and_resolved_settings():
     columns = set(config_columns())
