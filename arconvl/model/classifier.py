@@ -16,7 +16,10 @@ from arconvl.model import train_steps
 from arconvl.model.layers import ClassRadii, Prototypes
 from arconvl.model.optimizers import RadiusSplitOptimizer
 
-# The radii's optimizer when ``compile`` is given none: SGD(0.01, momentum 0.9) (SPEC §2).
+# The radii's optimizer when ``compile`` is given none: SGD(0.01, momentum 0.9), the paper's radius
+# learning rate after its warm-up and its momentum (SPEC §2). A plain fallback: ``compile`` knows no
+# steps per epoch for the 3-epoch warm-up at 0.001, nor the variant's momentum (0 for ``code``);
+# ``arconvl.run.training`` passes both (``WarmupThenConstant``, ``VARIANT_SETTINGS``).
 DEFAULT_RADIUS_LEARNING_RATE = 0.01
 DEFAULT_RADIUS_MOMENTUM = 0.9
 
@@ -72,8 +75,9 @@ class PrototypeClassifier(keras.Model):
 
     def compile(self, optimizer="sgd", metrics=None, radius_optimizer=None, **kwargs):
         """``keras.Model.compile`` with the radii's optimizer; a method that learns radii gets
-        SGD(0.01, momentum 0.9) when ``radius_optimizer`` is None. The loss is the method's:
-        ``loss=`` is not taken.
+        SGD(0.01, momentum 0.9) when ``radius_optimizer`` is None, with no warm-up (the paper's
+        schedule: ``radius_optimizer=SGD(WarmupThenConstant(0.001, 0.01, 3, steps_per_epoch))``,
+        as ``train`` passes it). The loss is the method's: ``loss=`` is not taken.
 
         With radii, ``model.optimizer`` is a ``RadiusSplitOptimizer`` of the two (the one optimizer
         whose state Keras trains and saves on every backend); ``network_optimizer`` and
