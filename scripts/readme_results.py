@@ -147,14 +147,24 @@ def rank_sentence(ranks, rank_rows):
             f"average rank is held {best}; the worst {worst}, in the same order")
 
 
-def beyond_list(cells):
-    """The cells more than ``BEYOND`` paper stds off, at the selected and at the last epoch."""
+def review_path(profile):
+    """``docs/PROFILE_review.md``: what was checked for each cell of the profile beyond ``BEYOND``."""
+    return Path("docs") / f"{profile}_review.md"
+
+
+def beyond_list(cells, profile):
+    """The cells more than ``BEYOND`` paper stds off, at the selected and at the last epoch, and the
+    review of them where the profile has one."""
     items = []
     for c in cells.itertuples():
         for where, value in (("selected", c.diff_paper_stds), ("last", c.diff_last_paper_stds)):
             if abs(value) > BEYOND:
                 items.append(f"{c.display_name} at {c.data}, {where} epoch: {format_signed(value, 1)} stds, n = {c.n}")
-    return "beyond: " + "; ".join(items) if items else f"none beyond {BEYOND}"
+    if not items:
+        return f"none beyond {BEYOND}"
+    review = review_path(profile).as_posix()
+    checked = f"; what was checked for each: [{review}]({review})" if (REPO / review).exists() else ""
+    return "beyond: " + "; ".join(items) + checked
 
 
 def early_selections(runs):
@@ -198,7 +208,7 @@ def what_it_shows(experiment, cells, ranks, rank_rows, runs):
     text = (
         f"What this shows: {within['diff_paper_stds']} of {len(cells)} selected-epoch means and "
         f"{within['diff_last_paper_stds']} of {len(cells)} last-epoch means lie within {BEYOND} paper "
-        f"stds of the paper's mean ({beyond_list(cells)})."
+        f"stds of the paper's mean ({beyond_list(cells, experiment.profile)})."
     )
     if ranks is not None:
         text += f" {rank_sentence(ranks, rank_rows)}."

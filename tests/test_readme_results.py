@@ -2,6 +2,7 @@
 give, and the words it builds around them follow the numbers (leaders, cells beyond two paper stds,
 early selections, progress)."""
 
+import dataclasses
 import importlib.util
 import os
 import subprocess
@@ -17,6 +18,7 @@ from arconvl.sweep.experiment import load_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 FASHION_ROWS = REPO / "results" / "fashion" / "table1.csv"
+REVIEW = REPO / "docs" / "fashion_review.md"
 REPORTS = [f"{stem}.{ext}" for stem in ("table1_gmean", "table3_classwise_accuracy") for ext in ("md", "tex", "csv")]
 REPORTS += ["table1_gmean_stats.csv", "table3_classwise_accuracy_stats.csv", "comparison_with_paper.md",
             "comparison_with_paper.csv"]
@@ -104,6 +106,39 @@ def test_the_prose_names_the_leader_the_last_and_the_cells_beyond_two_paper_stds
     assert "the best average rank is held by CPL at our selected epoch (1.00), by CPL at our last epoch" in text
     assert "by ARConvL in the paper (1.00)" in text
     assert "the worst by Affinity (8.00), by Affinity (8.00) and by Affinity (8.00)" in text
+    # The fashion profile has its review of such cells; a profile without one names none.
+    assert "stds, n = 1; what was checked for each: [docs/fashion_review.md](docs/fashion_review.md))." in text
+    other = dataclasses.replace(experiment, profile="elsewhere")
+    assert "what was checked" not in prose(script.section(other, rows))
+
+
+def review_table():
+    """The cells of each row of the first table of docs/fashion_review.md."""
+    rows, body = [], False
+    for line in REVIEW.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            if body:
+                rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
+            body = body or set(line) <= set("|:- ")  # the line under the header
+        elif body:
+            break
+    return rows
+
+
+def test_the_review_lists_every_committed_number_beyond_two_paper_stds_and_no_other(script):
+    """docs/fashion_review.md says what was checked for each number of the committed comparison (Table 1
+    and supplementary Table 3, selected and last epoch) more than two paper stds off: its table is
+    that list, in the comparison's order, with the comparison's numbers."""
+    comparison = pd.read_csv(REPO / "results" / "fashion" / "comparison_with_paper.csv")
+    beyond = []
+    for c in comparison.itertuples():
+        for epoch, mean, std, stds in (("selected", c.ours_mean_pct, c.ours_std_pct, c.diff_paper_stds),
+                                       ("last", c.ours_last_mean_pct, c.ours_last_std_pct, c.diff_last_paper_stds)):
+            if abs(stds) > script.BEYOND:
+                beyond.append([c.table, c.data, c.display_name, epoch, f"{c.paper_mean_pct:.1f}±{c.paper_std_pct:.1f}",
+                               f"{mean:.1f}±{std:.1f}", f"{stds:+.2f}".replace("-", "\N{MINUS SIGN}")])
+    assert len(beyond) == 5  # the committed 48 runs: 3 numbers of Focal and GCPL at q = 100, 2 of CB Focal at q = 10
+    assert review_table() == beyond
 
 
 def test_the_prose_counts_early_selections_and_their_gap_by_hand(script, experiment, seed0_q10):
