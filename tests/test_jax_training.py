@@ -71,7 +71,11 @@ def test_the_run_reads_numpy_batches_and_records_jax(reference):
     x = np.zeros((4, *SHAPE), np.uint8)
     assert isinstance(train_pipeline(x, np.arange(4), batch_size=2, seed=0, augment=True, pixel_scale=1.0),
                       TrainBatches)
-    assert json.loads((reference / "config.json").read_text())["backend"] == "jax"
+    config = json.loads((reference / "config.json").read_text())
+    assert config["backend"] == "jax"
+    import jax  # noqa: PLC0415 - the version the run's subprocess trained with
+
+    assert (config["environment"]["backend"], config["environment"]["backend_version"]) == ("jax", jax.__version__)
     (row,) = read_rows(reference / "run.csv")
     assert row["backend"] == "jax" and row["epochs"] == str(EPOCHS)
     assert [h["epoch"] for h in read_rows(reference / "history.csv")] == ["1", "2"]

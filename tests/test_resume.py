@@ -4,6 +4,7 @@ uninterrupted run with the same seed: the same ``run.csv`` and ``history.csv``, 
 import dataclasses
 import json
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -182,6 +183,56 @@ def test_a_checkpoint_of_another_backend_is_refused(tiny_data, tmp_path, capsys)
     assert "holds an interrupted run with a different configuration (backend); it was trained on the jax " in err
     assert "use KERAS_BACKEND=jax for it; choose another --out" in err
     assert files_of(out) == before
+
+
+def test_the_environment_is_recorded(reference):
+    """config.json names the versions and the machine the run trained with."""
+    import keras  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
+
+    environment = json.loads((reference("code") / "config.json").read_text())["environment"]
+    assert {key: environment[key] for key in ("python", "numpy", "keras", "backend", "backend_version", "cpus")} == {
+        "python": platform.python_version(), "numpy": np.__version__, "keras": keras.__version__,
+        "backend": "tensorflow", "backend_version": tf.__version__, "cpus": os.cpu_count()}
+    assert environment["accelerators"] == [] and environment["platform"] == platform.platform()
+
+
+ANOTHER_MACHINE = {"python": "3.12.1", "numpy": "1.26.4", "keras": "3.0.0", "backend": "tensorflow",
+                   "backend_version": "2.16.1", "platform": "Linux-other", "cpu": "Other CPU", "cpus": 64,
+                   "accelerators": ["NVIDIA H100 80GB HBM3"]}
+
+
+def rewrite_environment(out, environment):
+    config = json.loads((out / "config.json").read_text())
+    config["environment"] = environment
+    (out / "config.json").write_text(json.dumps(config))
+
+
+def test_a_finished_run_of_another_machine_is_reused_as_it_is(reference, tiny_data, tmp_path, capsys):
+    """The environment is a record, no option: another machine's finished run is not retrained."""
+    out = tmp_path / "run"
+    shutil.copytree(reference("code"), out)
+    rewrite_environment(out, ANOTHER_MACHINE)
+    before = files_of(out)
+    code, stdout, err = run_main(capsys, *train_args(tiny_data, out))
+    assert code == 0, err
+    assert "is finished; not retraining" in stdout
+    assert files_of(out) == before
+
+
+def test_a_run_interrupted_on_another_machine_resumes_and_records_this_one(tiny_data, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    args = train_args(tiny_data, out)
+    with monkeypatch.context() as patch:
+        interrupt(patch, 1, before_checkpoint=False)
+        assert run_main(capsys, *args)[0] == 130
+    here = json.loads((out / "config.json").read_text())["environment"]
+    rewrite_environment(out, ANOTHER_MACHINE)
+    code, stdout, err = run_main(capsys, *args)
+    assert code == 0, err
+    assert f"resuming {out} after epoch 1 of {EPOCHS}" in stdout
+    assert json.loads((out / "config.json").read_text())["environment"] == here
 
 
 def rewrite_backend(out, backend):

@@ -21,9 +21,9 @@ from arconvl.errors import ConfigError
 from arconvl.run.checkpoint import TrainingState, load_checkpoint
 from arconvl.run.files import (
     CHECKPOINT_FILE,
-    CLASSES_KEY,
     CONFIG_FILE,
     HISTORY_FILE,
+    RECORDS_BESIDE_CONFIG,
     RESULT_FILE,
     RUN_FILES,
     TEMPORARY_FILES,
@@ -81,9 +81,9 @@ def _equal(a, b):
 
 def differing(previous, config):
     """The option names in which the configuration dict ``previous`` differs from ``config`` (the
-    data's classes recorded beside it are no option)."""
+    data's classes and the environment recorded beside it are no options)."""
     current, previous = config.to_dict(), _with_predated(previous)
-    keys = (set(previous) | set(current)) - {CLASSES_KEY}
+    keys = (set(previous) | set(current)) - set(RECORDS_BESIDE_CONFIG)
     return sorted(k for k in keys if not _equal(previous.get(k), current.get(k)))
 
 

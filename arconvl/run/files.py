@@ -27,6 +27,8 @@ MODEL_FILE = "model.keras"
 MODEL_TEMPORARY_FILE = ".model.tmp.keras"  # Keras saves only to a name ending in .keras
 LOCK_FILE = ".lock"
 CLASSES_KEY = "classes"  # config.json: the class names and counts of the run's data, beside the RunConfig
+ENVIRONMENT_KEY = "environment"  # config.json: versions and machine of the run's last attempt (run.environment)
+RECORDS_BESIDE_CONFIG = (CLASSES_KEY, ENVIRONMENT_KEY)  # config.json's keys that are no run option
 RUN_FILES = (CONFIG_FILE, HISTORY_FILE, WEIGHTS_FILE, MODEL_FILE, RESULT_FILE, FAILURE_FILE, CHECKPOINT_FILE,
              LOCK_FILE)
 TEMPORARY_FILES = (*(f".{name}.tmp" for name in RUN_FILES), MODEL_TEMPORARY_FILE)  # write_atomically's names
@@ -96,10 +98,12 @@ class HistoryFile:
         write_atomically(self.path, rows_to_csv(self.rows))
 
 
-def write_config(run_dir, config, classes=None):
+def write_config(run_dir, config, classes=None, environment=None):
     """``config.json``: the ``RunConfig`` and, under ``CLASSES_KEY``, ``classes`` (the data's class
-    names and counts, ``data.run_data.class_record``)."""
-    record = config.to_dict() if classes is None else {**config.to_dict(), CLASSES_KEY: classes}
+    names and counts, ``data.run_data.class_record``), under ``ENVIRONMENT_KEY`` ``environment``
+    (``run.environment.environment_record``); a record that is None is left out."""
+    beside = {CLASSES_KEY: classes, ENVIRONMENT_KEY: environment}
+    record = {**config.to_dict(), **{key: value for key, value in beside.items() if value is not None}}
     write_atomically(Path(run_dir) / CONFIG_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 

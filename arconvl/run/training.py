@@ -28,6 +28,7 @@ from arconvl.run.callbacks import (
 )
 from arconvl.run.checkpoint import check_state_fits, restore_state
 from arconvl.run.directory import ResumePoint, inspect_run_dir, read_resume_point, resume_progress
+from arconvl.run.environment import environment_record
 from arconvl.run.files import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
@@ -174,7 +175,7 @@ def train_run(config, splits, run_dir, *, verbose=1, start=None):
     run_dir.mkdir(parents=True, exist_ok=True)
     clear_failure(run_dir)
     classes = class_record(splits)
-    write_config(run_dir, config, classes)
+    write_config(run_dir, config, classes, environment_record())
 
     num_classes = len(splits.train_counts)
     history_file = HistoryFile(run_dir / HISTORY_FILE)
