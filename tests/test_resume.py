@@ -209,16 +209,23 @@ def rewrite_environment(out, environment):
     (out / "config.json").write_text(json.dumps(config))
 
 
-def test_a_finished_run_of_another_machine_is_reused_as_it_is(reference, tiny_data, tmp_path, capsys):
-    """The environment is a record, no option: another machine's finished run is not retrained."""
+def train_into_a_rewritten_finished_run(rewrite, reference, tiny_data, tmp_path, capsys):
+    """Train again into a copy of the finished reference run that ``rewrite(out)`` edited: (exit
+    code, stdout, stderr, whether every file stayed as it was)."""
     out = tmp_path / "run"
     shutil.copytree(reference("code"), out)
-    rewrite_environment(out, ANOTHER_MACHINE)
+    rewrite(out)
     before = files_of(out)
     code, stdout, err = run_main(capsys, *train_args(tiny_data, out))
+    return code, stdout, err, files_of(out) == before
+
+
+def test_a_finished_run_of_another_machine_is_reused_as_it_is(reference, tiny_data, tmp_path, capsys):
+    """The environment is a record, no option: another machine's finished run is not retrained."""
+    code, stdout, err, unchanged = train_into_a_rewritten_finished_run(
+        lambda out: rewrite_environment(out, ANOTHER_MACHINE), reference, tiny_data, tmp_path, capsys)
     assert code == 0, err
-    assert "is finished; not retraining" in stdout
-    assert files_of(out) == before
+    assert "is finished; not retraining" in stdout and unchanged
 
 
 def test_a_run_interrupted_on_another_machine_resumes_and_records_this_one(tiny_data, tmp_path, capsys, monkeypatch):
@@ -248,26 +255,19 @@ def rewrite_backend(out, backend):
 
 
 def test_a_finished_run_of_another_backend_is_not_reused(reference, tiny_data, tmp_path, capsys):
-    out = tmp_path / "run"
-    shutil.copytree(reference("code"), out)
-    rewrite_backend(out, "jax")
-    before = files_of(out)
-    code, _, err = run_main(capsys, *train_args(tiny_data, out))
+    code, _, err, unchanged = train_into_a_rewritten_finished_run(
+        lambda out: rewrite_backend(out, "jax"), reference, tiny_data, tmp_path, capsys)
     assert code == 2
     assert len(err.splitlines()) == 1
     assert "holds a finished run with a different configuration (backend); it was trained on the jax backend" in err
-    assert files_of(out) == before
+    assert unchanged
 
 
 def test_a_run_that_records_no_backend_was_trained_on_tensorflow(reference, tiny_data, tmp_path, capsys):
-    out = tmp_path / "run"
-    shutil.copytree(reference("code"), out)
-    rewrite_backend(out, None)
-    before = files_of(out)
-    code, stdout, err = run_main(capsys, *train_args(tiny_data, out))
+    code, stdout, err, unchanged = train_into_a_rewritten_finished_run(
+        lambda out: rewrite_backend(out, None), reference, tiny_data, tmp_path, capsys)
     assert code == 0, err
-    assert "is finished; not retraining" in stdout
-    assert files_of(out) == before
+    assert "is finished; not retraining" in stdout and unchanged
 
 
 def test_history_keeps_exactly_the_checkpointed_epochs(tmp_path):
