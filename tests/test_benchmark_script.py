@@ -2,20 +2,16 @@
 is asked to run, and the side-by-side table it prints. The speeds themselves are measured by the
 script, never in a test."""
 
-import importlib.util
-from pathlib import Path
 
 import pytest
+from repo_scripts import load_script
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "benchmark_throughput.py"
+SCRIPT = "scripts/benchmark_throughput.py"
 
 
 @pytest.fixture(scope="module")
 def benchmark():
-    spec = importlib.util.spec_from_file_location("benchmark_throughput", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.mark.parametrize("argv, kept", [

@@ -1,7 +1,6 @@
 """Fig. 3 (the 2-D region picture) and Fig. 5 (per-epoch curves): what the figures draw, the
 Fig. 5 sweep config, and both scripts end to end."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.patches import Circle
+from repo_scripts import load_script
 from test_data_imbalance import FASHION_DIR
 
 from arconvl.reports.curves import read_histories, training_curves_figure
@@ -18,11 +18,8 @@ from arconvl.sweep import load_experiment
 REPO = Path(__file__).resolve().parents[1]
 
 
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / "experiments" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_experiment_script(name):
+    return load_script(f"experiments/{name}.py")
 
 
 def test_thin_per_class_keeps_minorities_whole():
@@ -78,7 +75,7 @@ def test_fig5_config_and_script(tmp_path, capsys):
     smoke = load_experiment(REPO / "configs" / "fig5.toml", "smoke")
     assert {r.dataset for r in smoke.runs()} == {"celeba"} and all(r.epochs == 2 for r in smoke.runs())
 
-    fig5 = load_script("fig5")
+    fig5 = load_experiment_script("fig5")
     assert fig5.main(["--results-dir", str(tmp_path)]) == 2
     assert "no run under" in capsys.readouterr().err
     write_run(tmp_path / "paper" / "runs" / "fig5" / "celeba-q1-arconvl-s0", "celeba", "arconvl", 0, [0.1, 0.3])
@@ -89,7 +86,7 @@ def test_fig5_config_and_script(tmp_path, capsys):
 
 @pytest.mark.skipif(not FASHION_DIR.is_dir(), reason="needs the dataset-fashion-mnist package")
 def test_fig3_script_trains_a_2d_arconvl_and_draws_it(tmp_path, capsys):
-    fig3 = load_script("fig3")
+    fig3 = load_experiment_script("fig3")
     arguments = ["--epochs", "1", "--subsample", "0.03", "--out-dir", str(tmp_path), "--offline", "--quiet"]
     assert fig3.main(arguments) == 0
     run_dir = tmp_path / "runs" / "fashion_mnist-q10-seed0"

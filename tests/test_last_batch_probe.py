@@ -1,22 +1,19 @@
 """scripts/last_batch_probe.py: one step on a small and on a full batch from a run's own weights, data
 and schedule, and the validation G-mean after each (docs/fashion_review.md)."""
 
-import importlib.util
 import shutil
 
 import pytest
+from repo_scripts import load_script
 
-from test_cli import REPO, read_rows, write_learnable_mnist
+from test_cli import read_rows, write_learnable_mnist
 
 DRAWS = 2
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("last_batch_probe", REPO / "scripts" / "last_batch_probe.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/last_batch_probe.py")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ give, and the words it builds around them follow the numbers (leaders, cells bey
 early selections, progress)."""
 
 import dataclasses
-import importlib.util
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from repo_scripts import load_script
 
 from arconvl.paper import paper_class_counts
 from arconvl.reports import read_results, write_reports
@@ -26,10 +26,7 @@ REPORTS += ["table1_gmean_stats.csv", "table3_classwise_accuracy_stats.csv", "co
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("readme_results", REPO / "scripts" / "readme_results.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/readme_results.py")
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,11 @@ Rebuild (only when the method is meant to change)::
     python scripts/step_equivalence.py --before /tmp/before --backbone tiny --golden tests/data/step_golden_tf.npz
 """
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+from repo_scripts import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "data" / "step_golden_tf.npz"
@@ -36,9 +36,7 @@ def golden():
 
 @pytest.fixture(scope="module")
 def today(golden):
-    spec = importlib.util.spec_from_file_location("step_equivalence", REPO / "scripts" / "step_equivalence.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("scripts/step_equivalence.py")
     return script.one_steps(golden, list(golden["methods"]), [int(e) for e in golden["epochs"]],
                             str(golden["variant"]), str(golden["backbone"]))
 
