@@ -8,13 +8,15 @@ From the weights of a run directory (``checkpoint.npz`` of an unfinished run, el
 run's ``best.weights.h5``), with the run's own configuration, data and model: one
 ``train_on_batch`` step at the learning rate of the start of ``--epoch`` on a batch of ``--small``
 training images, and, for comparison, on a batch of the run's batch size; after each step the
-validation G-mean, each draw starting again from the same weights. The batches are the first
+validation G-mean, each draw starting again from the same weights and optimizer state (momentum
+included). The batches are the first
 ``--draws`` of epoch ``--epoch``'s training order. Prints the validation G-mean before any step
 and, per batch size, the median, the smallest and the number of draws that left it 0.
 The default --small is what Fashion-MNIST at q = 10 leaves as its last batch: 29,700 = 232 × 128 + 4.
 """
 
 import argparse
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -32,16 +34,16 @@ def restored_model(run_dir, config, splits):
     """The run's model with the weights of ``run_dir`` (its checkpoint, else its best weights)."""
     from arconvl.run.checkpoint import restore_state  # noqa: PLC0415 - these import Keras; --help does not
     from arconvl.run.directory import read_resume_point  # noqa: PLC0415
-    from arconvl.run.files import WEIGHTS_FILE  # noqa: PLC0415
+    from arconvl.run.files import CHECKPOINT_FILE, WEIGHTS_FILE  # noqa: PLC0415
     from arconvl.run.training import prepare_run  # noqa: PLC0415
 
     resume = read_resume_point(run_dir, config)
     start = prepare_run(config, splits, resume)
     if resume is not None:
         restore_state(start.model, resume.state)
-        return start.model, f"checkpoint.npz (epoch {resume.state.epoch})"
+        return start.model, f"{CHECKPOINT_FILE} (epoch {resume.state.epoch})"
     if not (run_dir / WEIGHTS_FILE).is_file():
-        raise ConfigError(f"{run_dir} holds neither checkpoint.npz nor {WEIGHTS_FILE}")
+        raise ConfigError(f"{run_dir} holds neither {CHECKPOINT_FILE} nor {WEIGHTS_FILE}")
     start.model.load_weights(run_dir / WEIGHTS_FILE)
     return start.model, WEIGHTS_FILE
 
@@ -53,6 +55,7 @@ def probe(run_dir, data_dir=None, epoch=1, draws=20, small=4):
     from arconvl.data import prepare_run_data  # noqa: PLC0415
     from arconvl.model.metrics import classwise_accuracy, g_mean  # noqa: PLC0415
     from arconvl.run.callbacks import evaluate_recalls, held_learning_rate  # noqa: PLC0415
+    from arconvl.run.checkpoint import capture_state, restore_state  # noqa: PLC0415
     from arconvl.run.config import RunConfig  # noqa: PLC0415
     from arconvl.run.files import read_config  # noqa: PLC0415
     from arconvl.run.training import steps_per_epoch  # noqa: PLC0415
@@ -61,7 +64,7 @@ def probe(run_dir, data_dir=None, epoch=1, draws=20, small=4):
     config = RunConfig.from_dict(read_config(run_dir))
     splits = prepare_run_data(config, data_dir, allow_download=False, progress=False)
     model, weights = restored_model(run_dir, config, splits)
-    saved = [w.copy() for w in model.get_weights()]
+    saved = capture_state(model, config.to_dict(), epoch=0, seconds=0.0)  # weights, and both optimizers' slots
     val = splits.eval_batches("val", batch_size=config.batch_size, pixel_scale=config.pixel_scale)
 
     def val_recalls():
@@ -71,12 +74,15 @@ def probe(run_dir, data_dir=None, epoch=1, draws=20, small=4):
     results = {"before": g_mean(recalls), "before_classwise": classwise_accuracy(recalls), "weights": weights}
     start_iteration = (epoch - 1) * steps_per_epoch(splits, config)
     for size in (small, config.batch_size):
-        order = iter(splits.train_batches(batch_size=size, seed=config.seed, augment=config.augment,
-                                          pixel_scale=config.pixel_scale, first_epoch=epoch, num_epochs=1))
+        order = splits.train_batches(batch_size=size, seed=config.seed, augment=config.augment,
+                                     pixel_scale=config.pixel_scale, first_epoch=epoch, num_epochs=1)
+        batches = list(itertools.islice(order, draws))
+        if len(batches) < draws:
+            raise ConfigError(f"an epoch holds {len(batches)} batches of {size} images: ask for --draws "
+                              f"{len(batches)} or fewer")
         after = []
-        for _ in range(draws):
-            images, labels = next(order)
-            model.set_weights(saved)
+        for images, labels in batches:
+            restore_state(model, saved)  # every draw from the same weights and optimizer state
             for optimizer in (model.network_optimizer, model.radius_optimizer):
                 if optimizer is not None:  # a radius optimizer for ARConvL's radii only
                     optimizer.iterations.assign(start_iteration)

@@ -3,6 +3,7 @@ and schedule, and the validation G-mean after each (docs/fashion_review.md)."""
 
 import shutil
 
+import numpy as np
 import pytest
 from repo_scripts import load_script
 
@@ -17,15 +18,49 @@ def script():
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    """(run directory, data directory) of a finished one-epoch CPL run on learnable MNIST-format data."""
-    data = write_learnable_mnist(tmp_path_factory.mktemp("data") / "mnist", n_train=1000, n_test=100).parent
-    out = tmp_path_factory.mktemp("run") / "cpl"
+def data(tmp_path_factory):
+    return write_learnable_mnist(tmp_path_factory.mktemp("data") / "mnist", n_train=1000, n_test=100).parent
+
+
+def train_one_epoch(data, out, *extra):
     from arconvl.cli import main
 
     assert main(["train", "--dataset", "mnist", "--q", "1", "--method", "cpl", "--seed", "0", "--epochs", "1",
-                 "--data-dir", str(data), "--offline", "--out", str(out), "--quiet"]) == 0
+                 "--data-dir", str(data), "--offline", "--out", str(out), "--quiet", *extra]) == 0
     return out, data
+
+
+@pytest.fixture(scope="module")
+def finished_run(data, tmp_path_factory):
+    """(run directory, data directory) of a finished one-epoch CPL run on learnable MNIST-format data."""
+    return train_one_epoch(data, tmp_path_factory.mktemp("run") / "cpl")
+
+
+def test_every_draw_starts_from_the_same_weights_and_optimizer_state(script, data, tmp_path, monkeypatch):
+    """With momentum (``--variant paper``) a step leaves slots behind: each draw restores them."""
+    from arconvl.model.classifier import PrototypeClassifier
+
+    run_dir, _ = train_one_epoch(data, tmp_path / "paper", "--variant", "paper")
+    seen = []
+    step = PrototypeClassifier.train_on_batch
+
+    def recording_step(self, *args, **kwargs):
+        state = [*self.get_weights(), *(v.numpy() for v in self.network_optimizer.variables)]
+        seen.append(state)
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrototypeClassifier, "train_on_batch", recording_step)
+    script.probe(run_dir, data, epoch=1, draws=3, small=3)
+    assert len(seen) == 6
+    for state in seen[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(state, seen[0], strict=True))
+
+
+def test_more_draws_than_an_epoch_holds_is_one_error_line(script, finished_run, capsys):
+    run_dir, data = finished_run
+    code, stdout, err = run_script(script, capsys, str(run_dir), "--data-dir", str(data), "--draws", "100")
+    assert code == 2 and stdout == ""
+    assert err.strip().splitlines() == ["error: an epoch holds 8 batches of 128 images: ask for --draws 8 or fewer"]
 
 
 def test_the_probe_starts_from_the_runs_best_weights_at_its_epochs_rate(script, finished_run):

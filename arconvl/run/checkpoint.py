@@ -144,14 +144,15 @@ def _assign_optimizer(optimizer, values, name):
         variable.assign(value)
 
 
-def capture_state(model, config, epoch, seconds, best):
+def capture_state(model, config, epoch, seconds, best=None):
     """The ``TrainingState`` of a ``PrototypeClassifier`` (both optimizers built) after ``epoch``;
-    ``best``: the run's ``callbacks.BestWeights``."""
+    ``best``: the run's ``callbacks.BestWeights`` (None: no best-validation record, for a state
+    that is only restored, never saved)."""
     return TrainingState(
         config=config, epoch=epoch, seconds=seconds, weights=model.get_weights(),
         optimizer=_optimizer_values(model.network_optimizer),
         radius_optimizer=_optimizer_values(model.radius_optimizer),
-        best=best.best, best_epoch=best.best_epoch, best_weights=best.best_weights,
+        best=best and best.best, best_epoch=best and best.best_epoch, best_weights=best and best.best_weights,
     )
 
 
