@@ -9,9 +9,9 @@ run's ``best.weights.h5``), with the run's own configuration, data and model: on
 ``train_on_batch`` step at the learning rate of the start of ``--epoch`` on a batch of ``--small``
 training images, and, for comparison, on a batch of the run's batch size; after each step the
 validation G-mean, each draw starting again from the same weights and optimizer state (momentum
-included). The batches are the first
-``--draws`` of epoch ``--epoch``'s training order. Prints the validation G-mean before any step
-and, per batch size, the median, the smallest and the number of draws that left it 0.
+included). The batches are the first ``--draws`` of epoch ``--epoch``'s training order. Prints the
+validation G-mean before any step and, per batch size, the median, the smallest and the number of
+draws that left it 0.
 The default --small is what Fashion-MNIST at q = 10 leaves as its last batch: 29,700 = 232 × 128 + 4.
 """
 
